@@ -1,0 +1,42 @@
+# clueextract — make demo | make test | make bench | make samples
+# Everything installs into .venv from the package registries, pinned by requirements.lock (hashes).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench samples system-deps lock clean-demo
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] in ((3, 11), (3, 12)) else "clueextract needs Python 3.11 (3.12 works)")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/clueextract models verify
+	touch $(STAMP)
+
+demo: $(STAMP)
+	rm -rf demo-case
+	$(BIN)/clueextract scan samples_benign --case demo-case
+	@echo
+	@echo "Summary for experts: $(CURDIR)/demo-case/summary.md"
+	@echo "Records for pipelines: $(CURDIR)/demo-case/clues.jsonl (schema: clueextract/schema/clues.schema.json)"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py
+
+# Regenerate samples_benign/ (needs fonts: make system-deps)
+samples: $(STAMP)
+	$(BIN)/python scripts/make_samples.py
+
+system-deps:
+	scripts/install_system_deps.sh
+
+# Re-pin dependencies after editing pyproject.toml (needs uv: pip install uv)
+lock:
+	uv pip compile pyproject.toml requirements-build.in --extra test --generate-hashes \
+	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 -o requirements.lock
