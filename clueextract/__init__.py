@@ -1,0 +1,14 @@
+"""clueextract: offline text, speech and metadata clues from benign media, with explained country votes."""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+TOOL = f"clueextract {__version__}"
+
+__all__ = ["__version__", "TOOL", "scan"]
+
+
+def scan(*args, **kwargs):
+    """Scan evidence paths into a case folder (see clueextract.api.scan)."""
+    from .api import scan as _scan
+
+    return _scan(*args, **kwargs)

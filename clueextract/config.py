@@ -1,0 +1,55 @@
+"""Scan configuration. Its canonical JSON hash decides whether a resumed scan may
+reuse an item's earlier results: same evidence + same config hash = same output."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+
+def default_packs_dir() -> Path:
+    env = os.environ.get("CLUEEXTRACT_PACKS")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "language_packs"
+
+
+def default_model_dir() -> Path:
+    env = os.environ.get("CLUEEXTRACT_MODEL_DIR")
+    if env:
+        return Path(env)
+    return Path.home() / ".local" / "share" / "clueextract" / "models"
+
+
+@dataclass(frozen=True)
+class ScanConfig:
+    packs: tuple[str, ...] = ("auto",)        # pack codes, or ("auto",) for every installed pack
+    series_by: str = "folder"                 # "folder" | "none"
+    workers: int = 1
+    ocr_engine: str = "rapidocr"
+    ocr_min_confidence: float = 0.5           # lines below are dropped (RapidOCR text_score)
+    ocr_max_side: int = 2000                  # images are downscaled to this before detection
+    max_image_pixels: int = 80_000_000        # decompression-bomb guard (declared width*height)
+    max_file_bytes: int = 2_000_000_000       # larger files are recorded as skipped
+    langid_backend: str = "lingua"
+    packs_dir: Optional[str] = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def result_affecting(self) -> dict[str, Any]:
+        """Settings that change what a scan outputs (workers and paths do not)."""
+        d = asdict(self)
+        for k in ("workers", "packs_dir"):
+            d.pop(k)
+        return d
+
+    def config_hash(self, engines: dict[str, Any]) -> str:
+        """Hash of the result-affecting settings plus engine/model identities."""
+        blob = json.dumps({"config": self.result_affecting(), "engines": engines},
+                          sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def resolved_packs_dir(self) -> Path:
+        return Path(self.packs_dir) if self.packs_dir else default_packs_dir()

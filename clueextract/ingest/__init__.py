@@ -1,0 +1,1 @@
+"""Ingest: walk evidence paths, open files read-only, hash, sniff media type."""

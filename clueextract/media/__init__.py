@@ -1,0 +1,1 @@
+"""Media decoding stages (images now; video and audio later)."""

@@ -1,0 +1,104 @@
+"""Language packs: YAML data files under language_packs/, one per language or variant.
+
+A pack names the language's codes, scripts, the countries it is used in, the OCR/speech
+engine codes to run for it, and regional knowledge (address words, legal forms, dialect
+markers, brands) with country weights. Loading validates every pack against the JSON
+Schema; a bad pack is refused with the file and field named.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import jsonschema
+import yaml
+
+_SCHEMA = Path(__file__).parent / "schema" / "language_pack.schema.json"
+
+
+class PackError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Pack:
+    code: str
+    name: str
+    path: str
+    data: dict[str, Any]
+
+    @property
+    def iso639_1(self) -> str | None:
+        return self.data["language"].get("iso639_1")
+
+    @property
+    def language(self) -> str:
+        return self.iso639_1 or self.data["language"]["iso639_3"]
+
+    @property
+    def scripts(self) -> list[str]:
+        return list(self.data["scripts"])
+
+    @property
+    def countries(self) -> list[str]:
+        return list(self.data["countries"])
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(json.loads(_SCHEMA.read_text(encoding="utf-8")))
+
+
+def validate_file(path: Path) -> list[str]:
+    """Problems with one pack file, each naming the file and the field; [] when valid."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        return [f"{path}: cannot read as YAML: {e}"]
+    problems = []
+    for err in sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path)):
+        field = "/".join(str(p) for p in err.absolute_path) or "(top level)"
+        problems.append(f"{path}: field {field}: {err.message}")
+    if not problems and isinstance(data, dict) and data.get("code") != path.stem:
+        problems.append(f"{path}: field code: {data.get('code')!r} does not match the file name {path.stem!r}")
+    return problems
+
+
+def load_pack(path: Path) -> Pack:
+    problems = validate_file(path)
+    if problems:
+        raise PackError("\n".join(problems))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return Pack(data["code"], data["name"], str(path), data)
+
+
+def available(packs_dir: Path) -> list[Path]:
+    return sorted(Path(packs_dir).glob("*.yaml"))
+
+
+def select(packs_dir: Path, wanted: Iterable[str]) -> list[Pack]:
+    """The packs to use: every pack for 'auto', else the named ones (unknown names are an error)."""
+    files = {p.stem: p for p in available(packs_dir)}
+    wanted = [w.strip() for w in wanted if w.strip()]
+    if not wanted or wanted == ["auto"]:
+        names = sorted(files)
+    else:
+        missing = [w for w in wanted if w not in files]
+        if missing:
+            raise PackError(f"unknown language pack(s) {', '.join(missing)}; available in {packs_dir}: "
+                            f"{', '.join(sorted(files)) or 'none'}")
+        names = sorted(set(wanted))
+    if not names:
+        raise PackError(f"no language packs found in {packs_dir}")
+    return [load_pack(files[n]) for n in names]
+
+
+def candidate_languages(packs: Iterable[Pack]) -> list[str]:
+    return sorted({p.language for p in packs})
+
+
+def candidate_regions(packs: Iterable[Pack]) -> list[str]:
+    return sorted({c for p in packs for c in p.countries})

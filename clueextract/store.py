@@ -1,0 +1,179 @@
+"""The case store: one SQLite file per case, the source of truth for every output.
+
+WAL journal, one transaction per item, a schema version with forward migrations.
+Exports (clues.jsonl, summary.md) are regenerated from here, never kept elsewhere.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Optional
+
+from .records import Clue
+
+SCHEMA_VERSION = 1
+
+MIGRATIONS: dict[int, list[str]] = {
+    1: [
+        """CREATE TABLE runs (
+            run_id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL, finished_at TEXT,
+            status TEXT NOT NULL, tool_version TEXT NOT NULL, config_json TEXT NOT NULL,
+            config_hash TEXT NOT NULL, engines_json TEXT NOT NULL, evidence_json TEXT NOT NULL,
+            counts_json TEXT)""",
+        """CREATE TABLE items (
+            item_id TEXT PRIMARY KEY, root TEXT NOT NULL, path TEXT NOT NULL, path_b64 TEXT,
+            series TEXT NOT NULL, media_type TEXT NOT NULL, mime TEXT, size INTEGER, mtime_ns INTEGER,
+            sha256 TEXT, md5 TEXT, sha1 TEXT, status TEXT NOT NULL, error TEXT, note TEXT,
+            duplicate_of TEXT, config_hash TEXT, run_id INTEGER, info_json TEXT)""",
+        "CREATE INDEX items_sha256 ON items(sha256)",
+        "CREATE INDEX items_status ON items(status)",
+        """CREATE TABLE clues (
+            clue_id TEXT PRIMARY KEY, item_id TEXT NOT NULL REFERENCES items(item_id), ordinal INTEGER NOT NULL,
+            kind TEXT NOT NULL, value TEXT NOT NULL, normalized TEXT NOT NULL, confidence REAL NOT NULL,
+            language TEXT, source_json TEXT NOT NULL, locator_json TEXT NOT NULL,
+            countries_json TEXT NOT NULL, extra_json TEXT NOT NULL, derived_from TEXT)""",
+        "CREATE INDEX clues_item ON clues(item_id, ordinal)",
+        """CREATE TABLE reviews (
+            review_id INTEGER PRIMARY KEY AUTOINCREMENT, series TEXT NOT NULL, country TEXT NOT NULL,
+            decision TEXT NOT NULL CHECK (decision IN ('confirm','exclude')), reviewer TEXT NOT NULL,
+            note TEXT, at TEXT NOT NULL)""",
+    ],
+}
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+class CaseStore:
+    FILENAME = "case.sqlite"
+
+    def __init__(self, case_dir: str | Path):
+        self.case_dir = Path(case_dir)
+        self.case_dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.case_dir / self.FILENAME
+        self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    # -- schema -------------------------------------------------------------
+    def _migrate(self) -> None:
+        self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        current = int(row[0]) if row else 0
+        if current > SCHEMA_VERSION:
+            raise RuntimeError(f"case store {self.path} has schema version {current}, newer than this "
+                               f"clueextract understands ({SCHEMA_VERSION}); upgrade clueextract")
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            with self.transaction():
+                for ddl in MIGRATIONS[version]:
+                    self.db.execute(ddl)
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(version),))
+
+    def schema_version(self) -> int:
+        return int(self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
+
+    def transaction(self):
+        return _Tx(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- runs -----------------------------------------------------------------
+    def begin_run(self, tool_version: str, config: dict, config_hash: str, engines: dict, evidence: list[str]) -> int:
+        with self.transaction():
+            cur = self.db.execute(
+                "INSERT INTO runs (started_at, status, tool_version, config_json, config_hash, engines_json, evidence_json)"
+                " VALUES (?, 'running', ?, ?, ?, ?, ?)",
+                (_now(), tool_version, _dumps(config), config_hash, _dumps(engines), _dumps(evidence)))
+            return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, status: str, counts: dict) -> None:
+        with self.transaction():
+            self.db.execute("UPDATE runs SET finished_at=?, status=?, counts_json=? WHERE run_id=?",
+                            (_now(), status, _dumps(counts), run_id))
+
+    def last_run(self) -> Optional[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
+
+    def runs(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM runs ORDER BY run_id").fetchall()
+
+    # -- items ----------------------------------------------------------------
+    def get_item(self, item_id: str) -> Optional[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM items WHERE item_id=?", (item_id,)).fetchone()
+
+    def upsert_item(self, **fields: Any) -> None:
+        cols = ", ".join(fields)
+        marks = ", ".join("?" for _ in fields)
+        updates = ", ".join(f"{k}=excluded.{k}" for k in fields if k != "item_id")
+        with self.transaction():
+            self.db.execute(f"INSERT INTO items ({cols}) VALUES ({marks}) "
+                            f"ON CONFLICT(item_id) DO UPDATE SET {updates}", tuple(fields.values()))
+
+    def canonical_for(self, sha256: str, item_id: str) -> Optional[str]:
+        """The item already holding this content (processed once for all its paths)."""
+        row = self.db.execute(
+            "SELECT item_id FROM items WHERE sha256=? AND duplicate_of IS NULL AND item_id<>? "
+            "ORDER BY rowid LIMIT 1", (sha256, item_id)).fetchone()
+        return row[0] if row else None
+
+    def pending_items(self) -> list[sqlite3.Row]:
+        return self.db.execute(
+            "SELECT * FROM items WHERE status='pending' AND duplicate_of IS NULL ORDER BY rowid").fetchall()
+
+    def commit_result(self, item_id: str, status: str, error: Optional[str], clues: Iterable[Clue],
+                      info: dict, config_hash: str, run_id: int) -> None:
+        """Replace an item's clues and status in one transaction; its duplicates follow it."""
+        with self.transaction():
+            self.db.execute("DELETE FROM clues WHERE item_id=?", (item_id,))
+            self.db.executemany(
+                "INSERT INTO clues (clue_id, item_id, ordinal, kind, value, normalized, confidence, language,"
+                " source_json, locator_json, countries_json, extra_json, derived_from)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(c.clue_id, item_id, i, c.kind, c.value, c.normalized, c.confidence, c.language,
+                  _dumps(c.source.to_json()), _dumps(c.locator), _dumps([v.to_json() for v in c.countries]),
+                  _dumps(c.extra), c.derived_from) for i, c in enumerate(clues)])
+            for target in ("item_id", "duplicate_of"):
+                self.db.execute(
+                    f"UPDATE items SET status=?, error=?, info_json=?, config_hash=?, run_id=? WHERE {target}=?",
+                    (status, error, _dumps(info), config_hash, run_id, item_id))
+
+    def items(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM items ORDER BY root, path, item_id").fetchall()
+
+    def clues(self) -> Iterator[sqlite3.Row]:
+        yield from self.db.execute(
+            "SELECT c.* FROM clues c JOIN items i USING (item_id) ORDER BY i.root, i.path, c.ordinal")
+
+    def counts(self) -> dict[str, int]:
+        rows = self.db.execute("SELECT status, COUNT(*) FROM items GROUP BY status").fetchall()
+        out = {r[0]: r[1] for r in rows}
+        out["clues"] = self.db.execute("SELECT COUNT(*) FROM clues").fetchone()[0]
+        return out
+
+    # -- reviews (append-only) --------------------------------------------------
+    def reviews(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM reviews ORDER BY review_id").fetchall()
+
+
+class _Tx:
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type, exc, tb):
+        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        return False
