@@ -1,0 +1,270 @@
+"""Text language identification for short sign-like strings, script first.
+
+Why script first: a statistical detector on a two-word sign is easily fooled, while
+the Unicode script of the letters is certain. Thai, Hangul, kana, Greek, Hebrew,
+Georgian ... each belong to one language, so they are decided without a model.
+Only within scripts shared by many languages (Latin, Cyrillic, Arabic, Devanagari,
+Han) is a statistical backend asked, and only to choose among the *candidate*
+languages (those of the active language packs) written in that script. That keeps
+memory small (lingua with all 75 languages costs ~1.25 GB) and accuracy high: a
+detector cannot confuse Indonesian with Slovak when Slovak is not a candidate.
+
+Backends: lingua-language-detector 2.1.1 (default; see benchmarks/langid_compare.py
+for the measurement behind that) or langdetect 1.0.9, seeded and restricted to the
+candidates through its prior map (its output is otherwise random across runs).
+"""
+from __future__ import annotations
+
+import importlib.metadata
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+from babel.core import get_global
+
+from clueextract.records import Clue, Source
+from clueextract.text.base import TextContext
+from clueextract.text.langcountries import countries_for_language
+from clueextract.text.script import ENGINE as SCRIPT_ENGINE, script_counts, words_in_script
+
+BACKENDS = ("lingua", "langdetect")
+MIN_LETTERS = 3
+# One Han character or Hangul syllable is a morpheme or a syllable: "약국" and
+# "药店" are whole words ("pharmacy") in two letters.
+MIN_LETTERS_SYLLABIC = 2
+_SYLLABIC = frozenset({"Hang", "Hani", "Jpan", "Yiii"})
+# Scripts shared by many languages: the statistical backend chooses among candidates.
+AMBIGUOUS_SCRIPTS = ("Latn", "Cyrl", "Arab", "Deva", "Hani")
+# When no candidate uses a non-Latin ambiguous script, still name the likely
+# language from this short list (cheap to load); for Latin, say nothing.
+FALLBACK = {"Cyrl": ("ru", "uk", "bg", "sr", "mk", "be", "kk", "mn"), "Arab": ("ar", "fa", "ur"),
+            "Deva": ("hi", "mr", "ne"), "Hani": ("zh", "ja")}
+# Scripts that decide the language by themselves.
+SCRIPT_LANGUAGE = {
+    "Thai": "th", "Hang": "ko", "Jpan": "ja", "Hira": "ja", "Kana": "ja", "Grek": "el",
+    "Hebr": "he", "Geor": "ka", "Armn": "hy", "Laoo": "lo", "Khmr": "km", "Mymr": "my",
+    "Sinh": "si", "Ethi": "am", "Thaa": "dv", "Gujr": "gu", "Guru": "pa", "Taml": "ta",
+    "Telu": "te", "Knda": "kn", "Mlym": "ml", "Orya": "or", "Beng": "bn", "Tibt": "bo",
+    "Bopo": "zh", "Mong": "mn", "Cher": "chr", "Cans": "iu", "Tfng": "zgh", "Yiii": "ii",
+    "Syrc": "syr", "Olck": "sat",
+}
+SCRIPT_CONFIDENCE = 0.95  # Thai letters are Thai language (rarely Pali, Isan, Northern Thai)
+SINGLE_CANDIDATE_CONFIDENCE = 0.6  # only one candidate uses the script: untested alternative
+LANGUAGE_STRENGTH = 0.3  # total country-vote strength of a confident language clue
+# Kana-free Han text: lingua's rule engine (and langdetect) call it Chinese with
+# certainty, yet kanji-only Japanese signs are common (禁煙, 非常口, 駐車場). Cap the
+# Chinese confidence when Japanese is a candidate, and decide Japanese outright when
+# a character appears in a form only Japanese uses (shinjitai/kokuji that differ from
+# both Simplified and Traditional Chinese: 薬 not 药/藥, 営 not 营/營, 駅, 円 ...).
+HAN_ONLY_CONFIDENCE = 0.8
+JAPANESE_ONLY_HAN = frozenset(
+    "薬営駅円売読広図発鉄楽県険験桜歩渋沢辺変黒込働畑々総軽転伝価関済経実庁気"
+)
+# Letters only Vietnamese uses among the Latin-script languages lingua knows (ơ, ư and
+# the stacked tone/vowel marks of U+1EA0-U+1EF9, less Yoruba's ẹ/ọ). lingua 2.1.1 does
+# not use them as a rule: "Chợ hải sản" came out German, "Rửa xe" Portuguese.
+VIETNAMESE_ONLY = frozenset("ƠơƯư" + "".join(
+    chr(c) for c in range(0x1EA0, 0x1EFA) if c not in (0x1EB8, 0x1EB9, 0x1ECC, 0x1ECD)))
+# Scripts a language is also written in, beyond CLDR's likely script.
+_EXTRA_SCRIPTS = {"ja": ("Hani",), "sr": ("Latn",), "pa": ("Arab",), "uz": ("Cyrl",),
+                  "az": ("Cyrl",), "kk": ("Latn",), "ms": ("Arab",), "mn": ("Mong",)}
+_SCRIPT_NORMAL = {"Hans": "Hani", "Hant": "Hani", "Kore": "Hang"}
+_CODE_NORMAL = {"iw": "he", "in": "id", "fil": "tl", "zh-cn": "zh", "zh-tw": "zh", "no": "nb"}
+
+
+@dataclass
+class LanguageGuess:
+    """A language decision: ISO 639-1 (else 639-3) code, confidence 0..1, up to
+    three runner-ups, and how it was decided ("script", "lingua", "langdetect")."""
+
+    code: str
+    confidence: float
+    alternatives: list[tuple[str, float]] = field(default_factory=list)
+    method: str = "script"
+
+
+def normalize_code(code: str) -> str:
+    """Canonical language code: lower-case base, legacy and CLDR aliases folded
+    ('zh_Hant' -> 'zh', 'fil' -> 'tl', 'iw' -> 'he')."""
+    code = code.strip().lower().replace("_", "-")
+    code = _CODE_NORMAL.get(code, code)
+    return _CODE_NORMAL.get(code.split("-")[0], code.split("-")[0])
+
+
+def language_scripts(code: str) -> frozenset[str]:
+    """Scripts a language is written in: CLDR likely script plus known second scripts."""
+    likely = get_global("likely_subtags").get(code, "")
+    parts = likely.split("_")
+    scripts = {p for p in parts[1:] if len(p) == 4}
+    scripts = {_SCRIPT_NORMAL.get(s, s) for s in scripts}
+    if "Jpan" in scripts:
+        scripts.add("Hani")
+    scripts.update(_EXTRA_SCRIPTS.get(code, ()))
+    return frozenset(scripts)
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+class _Lingua:
+    """One lingua detector per script group, built from that group's candidates only."""
+
+    def __init__(self, preload: bool) -> None:
+        import lingua  # imported here: ~0.1 s, and only when this backend is chosen
+
+        self._lingua = lingua
+        self._preload = preload
+        self.engine = f"lingua {_version('lingua-language-detector')}"
+        self._by_code = {lang.iso_code_639_1.name.lower(): lang for lang in lingua.Language.all()}
+        self._detectors: dict[tuple[str, ...], object] = {}
+
+    def supported(self, codes: Iterable[str]) -> list[str]:
+        return sorted(c for c in codes if c in self._by_code)
+
+    def prepare(self, codes: tuple[str, ...]) -> None:
+        if len(codes) >= 2 and codes not in self._detectors:
+            builder = self._lingua.LanguageDetectorBuilder.from_languages(*(self._by_code[c] for c in codes))
+            if self._preload:
+                builder = builder.with_preloaded_language_models()
+            self._detectors[codes] = builder.build()
+
+    def rank(self, text: str, codes: tuple[str, ...]) -> list[tuple[str, float]]:
+        self.prepare(codes)
+        values = self._detectors[codes].compute_language_confidence_values(text)
+        return [(v.language.iso_code_639_1.name.lower(), float(v.value)) for v in values]
+
+
+class _LangDetect:
+    """langdetect with a private, seeded factory; candidates enforced by prior map."""
+
+    def __init__(self) -> None:
+        from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+
+        self._factory = DetectorFactory()
+        self._factory.load_profile(PROFILES_DIRECTORY)
+        self._factory.set_seed(0)  # langdetect samples n-grams at random: seed or lose determinism
+        self.engine = f"langdetect {_version('langdetect')}"
+        self._raw: dict[str, list[str]] = {}  # "zh" -> ["zh-cn", "zh-tw"]
+        for raw in self._factory.get_lang_list():
+            self._raw.setdefault(normalize_code(raw), []).append(raw)
+
+    def supported(self, codes: Iterable[str]) -> list[str]:
+        return sorted(c for c in codes if c in self._raw)
+
+    def prepare(self, codes: tuple[str, ...]) -> None:
+        return None
+
+    def rank(self, text: str, codes: tuple[str, ...]) -> list[tuple[str, float]]:
+        from langdetect.lang_detect_exception import LangDetectException
+
+        prior = {raw: 1.0 for code in codes for raw in self._raw[code]}
+        detector = self._factory.create()
+        detector.set_prior_map(prior)
+        detector.append(text.lower())  # its n-gram profiles are lower-case text; signs are often CAPS
+        try:
+            probs = detector.get_probabilities()
+        except LangDetectException:  # no usable features
+            return []
+        merged: dict[str, float] = {}
+        for p in probs:
+            code = normalize_code(p.lang)
+            merged[code] = merged.get(code, 0.0) + float(p.prob)
+        return sorted(merged.items(), key=lambda kv: -kv[1])
+
+
+class LanguageIdentifier:
+    """Build once per worker; `identify()` many short strings.
+
+    candidates: ISO 639-1 codes the case may contain (from the active language packs);
+    "zh" covers Simplified and Traditional. backend: "lingua" (default) or "langdetect".
+    preload: load lingua's models now instead of on first use (steadier latency)."""
+
+    def __init__(self, candidates: Iterable[str], backend: str = "lingua", preload: bool = False) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown language-ID backend {backend!r}; choose from {BACKENDS}")
+        self.candidates = tuple(sorted({normalize_code(c) for c in candidates if c and c.strip()}))
+        self.backend = backend
+        self._impl: _Lingua | _LangDetect = _Lingua(preload) if backend == "lingua" else _LangDetect()
+        self.engine = self._impl.engine
+        self._groups: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        for script in AMBIGUOUS_SCRIPTS:
+            users = tuple(c for c in self.candidates if script in language_scripts(c))
+            pool = users or FALLBACK.get(script, ())
+            supported = tuple(self._impl.supported(pool))
+            self._groups[script] = (users, supported)
+            self._impl.prepare(supported)
+
+    def identify(self, text: str) -> Optional[LanguageGuess]:
+        """The language of `text`, or None (fewer than 3 letters - 2 for Han/Hangul/kana -
+        or no language to choose for its script).
+
+        Order: the dominant script decides alone when it belongs to one language
+        (Thai, Hangul, kana, Greek ...; regardless of candidates, since the letters
+        are certain); Vietnamese-only letters decide Vietnamese; otherwise the
+        candidates written in that script are asked through the backend. One such
+        candidate only: it is returned at confidence 0.6 (nothing was compared). No
+        candidate: the FALLBACK list for Cyrillic/Arabic/Devanagari/Han, None for
+        Latin. Confidence is the backend's probability times the script's share of
+        the letters."""
+        counts = script_counts(text)
+        total = sum(counts.values())
+        if not total:
+            return None
+        script, n = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        if n < (MIN_LETTERS_SYLLABIC if script in _SYLLABIC else MIN_LETTERS):
+            return None
+        share = n / total
+        others = [(SCRIPT_LANGUAGE[s], round(SCRIPT_CONFIDENCE * c / total, 4))
+                  for s, c in counts.most_common() if s != script and s in SCRIPT_LANGUAGE]
+        if script not in AMBIGUOUS_SCRIPTS:
+            code = SCRIPT_LANGUAGE.get(script)
+            if code is None:
+                return None
+            users = [c for c in self.candidates if script in language_scripts(c)]
+            if code not in users and len(users) == 1:
+                code = users[0]  # e.g. Assamese pack and Bengali-Assamese script
+            return LanguageGuess(code, round(SCRIPT_CONFIDENCE * share, 4), others[:3], "script")
+        if script == "Latn" and any(ch in VIETNAMESE_ONLY for ch in text):
+            return LanguageGuess("vi", round(SCRIPT_CONFIDENCE * share, 4), others[:3], "script")
+        users, supported = self._groups[script]
+        if len(supported) < 2:
+            pool = supported or users
+            if len(pool) != 1:
+                return None
+            return LanguageGuess(pool[0], round(SINGLE_CANDIDATE_CONFIDENCE * share, 4), others[:3], "script")
+        han_ja = script == "Hani" and "ja" in supported and "zh" in supported
+        if han_ja and any(ch in JAPANESE_ONLY_HAN for ch in text):
+            return LanguageGuess("ja", round(HAN_ONLY_CONFIDENCE * share, 4),
+                                 [("zh", round((1 - HAN_ONLY_CONFIDENCE) * share, 4))], "script")
+        part = words_in_script(text, script) if share < 1.0 else text
+        ranked = [(c, p) for c, p in self._impl.rank(part, supported) if p > 0]
+        if not ranked:
+            return None
+        if han_ja and ranked[0][0] == "zh" and ranked[0][1] > HAN_ONLY_CONFIDENCE:
+            ranked = [("zh", HAN_ONLY_CONFIDENCE), ("ja", 1 - HAN_ONLY_CONFIDENCE)] + [
+                r for r in ranked[1:] if r[0] != "ja"]
+        code, p = ranked[0]
+        alts = [(c, round(q * share, 4)) for c, q in ranked[1:4] if q >= 0.01]
+        return LanguageGuess(code, round(p * share, 4), (alts + others)[:3], self.backend)
+
+
+def language_clue(text: str, ctx: TextContext, identifier: LanguageIdentifier) -> Optional[Clue]:
+    """A `text_language` clue with weak CLDR country votes, or None."""
+    guess = identifier.identify(text)
+    if guess is None:
+        return None
+    engine = SCRIPT_ENGINE if guess.method == "script" else identifier.engine
+    return Clue(
+        kind="text_language",
+        value=guess.code,
+        normalized=guess.code,
+        confidence=guess.confidence,
+        source=Source(stage="text", engine=engine, model=None),
+        locator=dict(ctx.locator),
+        language=guess.code,
+        countries=countries_for_language(guess.code, LANGUAGE_STRENGTH * guess.confidence),
+        extra={"alternatives": [[c, p] for c, p in guess.alternatives], "method": guess.method},
+    )
