@@ -1,0 +1,176 @@
+"""The Python API pipelines import: scan(paths, case=...) -> ScanReport.
+
+Ingest (walk, hash, sniff, dedupe, resume) writes every path into the case store;
+pending unique contents are processed by workers; results are committed one item
+per transaction; exports are regenerated from the store at the end.
+"""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing as mp
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Optional
+
+from . import TOOL, __version__
+from .config import ScanConfig
+from .ingest.hashing import hash_file
+from .ingest.sniff import sniff
+from .ingest.walk import Entry, series_for, walk
+from .packs import candidate_languages, candidate_regions, select
+from .process import Job, Processor, engines_identity, thread_budget
+from .records import ItemResult
+from .store import CaseStore
+
+FINISHED = ("done", "error", "skipped")
+
+
+@dataclass
+class ScanReport:
+    case: Path
+    run_id: int
+    config_hash: str
+    seen: int = 0
+    processed: int = 0
+    resumed: int = 0
+    counts: dict = field(default_factory=dict)
+    outputs: dict = field(default_factory=dict)
+
+
+def item_id_for(entry: Entry) -> str:
+    key = f"{entry.root}\x00{entry.path_b64 or entry.rel_path}"
+    return "i-" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def scan(paths: Iterable[str | Path], case: str | Path, config: Optional[ScanConfig] = None,
+         progress: Optional[Callable[[str, int, int], None]] = None) -> ScanReport:
+    """Scan evidence paths into the case folder; resumable; never modifies evidence."""
+    config = config or ScanConfig()
+    paths = [str(p) for p in paths]
+    store = CaseStore(case)
+    try:
+        packs = select(config.resolved_packs_dir(), config.packs)
+        languages, regions = candidate_languages(packs), candidate_regions(packs)
+        engines = engines_identity(config, languages, regions)
+        engines["packs"] = {p.code: hashlib.sha256(Path(p.path).read_bytes()).hexdigest() for p in packs}
+        config_hash = config.config_hash(engines)
+        run_id = store.begin_run(TOOL, config.result_affecting(), config_hash, engines,
+                                 [Path(p).name for p in paths])
+        report = ScanReport(Path(case), run_id, config_hash)
+        status = "interrupted"
+        try:
+            locations: dict[str, str] = {}
+            _ingest(store, paths, config, config_hash, run_id, report, locations, progress)
+            _process(store, config, languages, regions, config_hash, run_id, report, locations, progress)
+            status = "completed"
+        finally:
+            report.counts = store.counts()
+            store.finish_run(run_id, status, report.counts)
+            from .export import write_case_outputs
+
+            report.outputs = write_case_outputs(store)
+        return report
+    finally:
+        store.close()
+
+
+def _ingest(store: CaseStore, paths: list[str], config: ScanConfig, config_hash: str, run_id: int,
+            report: ScanReport, locations: dict[str, str], progress) -> None:
+    """Record every path; hash new or changed files; queue unique contents not yet done
+    under this configuration. `locations` receives where each file lies in this run."""
+    for entry in walk(paths):
+        report.seen += 1
+        if progress:
+            progress("ingest", report.seen, 0)
+        item_id = item_id_for(entry)
+        series = series_for(entry.rel_path, entry.root, config.series_by)
+        base = dict(item_id=item_id, root=entry.root, path=entry.rel_path, path_b64=entry.path_b64,
+                    series=series, size=entry.size, mtime_ns=entry.mtime_ns, run_id=run_id,
+                    config_hash=config_hash, duplicate_of=None, note=None, info_json=None)
+        if entry.kind != "file":
+            store.upsert_item(**base, media_type="other", mime=None, sha256=None, md5=None, sha1=None,
+                              status="error" if entry.kind == "error" else "skipped", error=entry.note)
+            continue
+        locations[item_id] = entry.abs_path
+        old = store.get_item(item_id)
+        if old is not None and old["sha256"] and old["size"] == entry.size and old["mtime_ns"] == entry.mtime_ns:
+            if old["config_hash"] == config_hash and old["status"] in FINISHED:
+                report.resumed += 1
+                continue
+            sha256, md5, sha1, mime, media = old["sha256"], old["md5"], old["sha1"], old["mime"], old["media_type"]
+            note = old["note"]
+        else:
+            try:
+                h = hash_file(entry.abs_path)
+            except OSError as e:
+                store.upsert_item(**base, media_type="other", mime=None, sha256=None, md5=None, sha1=None,
+                                  status="error", error=f"cannot read file: {e.strerror or e}")
+                continue
+            sha256, md5, sha1 = h.sha256, h.md5, h.sha1
+            if h.size == 0:
+                store.upsert_item(**{**base, "size": 0}, media_type="other", mime=None, sha256=sha256, md5=md5,
+                                  sha1=sha1, status="skipped", error="empty file (0 bytes)")
+                continue
+            s = sniff(h.head, entry.rel_path)
+            mime, media, note = s.mime, s.media_type, s.note
+        fields = {**base, "media_type": media, "mime": mime, "sha256": sha256, "md5": md5, "sha1": sha1,
+                  "note": note}
+        if media == "other":
+            why = f"unsupported content ({mime})" + (f": {note}" if note else "")
+            store.upsert_item(**fields, status="skipped", error=why)
+            continue
+        if entry.size > config.max_file_bytes:
+            store.upsert_item(**fields, status="skipped",
+                              error=f"file of {entry.size} bytes exceeds max_file_bytes={config.max_file_bytes}")
+            continue
+        canonical = store.canonical_for(sha256, item_id)
+        status, error = "pending", None
+        if canonical is not None:
+            fields["duplicate_of"] = canonical
+            c = store.get_item(canonical)
+            if c["config_hash"] == config_hash and c["status"] in FINISHED:
+                status, error = c["status"], c["error"]
+                fields["info_json"] = c["info_json"]
+        store.upsert_item(**fields, status=status, error=error)
+
+
+# -- processing -----------------------------------------------------------------
+_WORKER: Optional[Processor] = None
+
+
+def _init_worker(config: ScanConfig, languages: list[str], regions: list[str], threads: int) -> None:
+    global _WORKER
+    _WORKER = Processor(config, languages, regions, threads)
+
+
+def _work(job: Job) -> tuple[Job, ItemResult]:
+    assert _WORKER is not None
+    return job, _WORKER.process(job)
+
+
+def _results(jobs: list[Job], config: ScanConfig, languages, regions) -> Iterator[tuple[Job, ItemResult]]:
+    workers = max(1, min(config.workers, len(jobs)))
+    threads = thread_budget(workers)
+    if workers == 1:
+        _init_worker(config, languages, regions, threads)
+        for job in jobs:
+            yield _work(job)
+        return
+    ctx = mp.get_context("spawn")  # models load in each worker after start; no forked runtime threads
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(config, languages, regions, threads)) as pool:
+        yield from pool.imap_unordered(_work, jobs, chunksize=1)
+
+
+def _process(store: CaseStore, config: ScanConfig, languages, regions, config_hash: str, run_id: int,
+             report: ScanReport, locations: dict[str, str], progress) -> None:
+    jobs = [Job(r["item_id"], locations[r["item_id"]], r["sha256"], r["media_type"], r["mime"])
+            for r in store.pending_items() if r["item_id"] in locations]
+    if not jobs:
+        return
+    for n, (job, result) in enumerate(_results(jobs, config, languages, regions), 1):
+        store.commit_result(job.item_id, result.status, result.error, result.clues, result.info,
+                            config_hash, run_id)
+        report.processed += 1
+        if progress:
+            progress("process", n, len(jobs))
+

@@ -1,0 +1,235 @@
+"""Command line (Typer): a thin layer over clueextract.api and the case store."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import TOOL
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Offline text, metadata and language clues from benign media, with explained country votes.")
+packs_app = typer.Typer(no_args_is_help=True, help="List and validate language packs.")
+models_app = typer.Typer(no_args_is_help=True, help="List and verify model files.")
+app.add_typer(packs_app, name="packs")
+app.add_typer(models_app, name="models")
+err = Console(stderr=True)
+
+
+def _fail(msg: str) -> None:
+    err.print(f"[red]error:[/red] {msg}")
+    raise typer.Exit(2)
+
+
+@app.command()
+def scan(
+    evidence: List[Path] = typer.Argument(..., help="Files or folders to scan (read-only)."),
+    case: Path = typer.Option(..., "--case", help="Case folder: case.sqlite, clues.jsonl, summary.md go here."),
+    packs: str = typer.Option("auto", "--packs", help="'auto' (all installed packs) or a list like th,ko,en."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (models load once in each)."),
+    series_by: str = typer.Option("folder", "--series-by", help="folder | none"),
+    known_hashes: List[Path] = typer.Option([], "--known-hashes", help="Known-hash list (not yet supported)."),
+    ray: Optional[str] = typer.Option(None, "--ray", help="Ray cluster address (not yet supported)."),
+    packs_dir: Optional[Path] = typer.Option(None, "--packs-dir", help="Folder of language packs."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
+) -> None:
+    """Scan evidence into a case folder; re-running resumes where it stopped."""
+    from .api import scan as run_scan
+    from .config import ScanConfig
+    from .packs import PackError
+
+    if series_by not in ("folder", "none"):
+        _fail("--series-by must be 'folder' or 'none'")
+    if known_hashes or ray:
+        _fail("--known-hashes and --ray are not available in this version")
+    missing = [str(p) for p in evidence if not p.exists() and not p.is_symlink()]
+    if missing:
+        _fail(f"evidence path(s) not found: {', '.join(missing)}")
+    for p in evidence:
+        if p.is_dir() and _inside(case, p):
+            _fail(f"the case folder {case} lies inside the evidence {p}: clueextract never writes into evidence")
+    config = ScanConfig(packs=tuple(packs.split(",")), workers=workers, series_by=series_by,
+                        packs_dir=str(packs_dir) if packs_dir else None)
+    progress = None if quiet else _progress()
+    try:
+        report = run_scan(evidence, case, config, progress=progress)
+    except PackError as e:
+        _fail(str(e))
+    except KeyboardInterrupt:
+        err.print("interrupted: results so far are saved; run the same command again to resume")
+        raise typer.Exit(130)
+    c = report.counts
+    err.print(f"{TOOL}: {report.seen} paths, {report.processed} processed, {report.resumed} already done · "
+              f"done {c.get('done', 0)}, skipped {c.get('skipped', 0)}, error {c.get('error', 0)} · "
+              f"{c.get('clues', 0)} clues")
+    for kind, path in report.outputs.items():
+        err.print(f"  {kind}: {path}")
+
+
+def _inside(child: Path, parent: Path) -> bool:
+    try:
+        child.resolve().relative_to(parent.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _progress():
+    state = {"last": 0}
+
+    def cb(stage: str, n: int, total: int) -> None:
+        if n - state["last"] >= 10 or n == total:
+            state["last"] = n
+            err.print(f"  {stage}: {n}{'/' + str(total) if total else ''}", highlight=False)
+
+    return cb
+
+
+@app.command()
+def export(
+    case: Path = typer.Argument(..., help="Case folder."),
+    format: str = typer.Option("jsonl", "--format", help="jsonl | md | csv"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="File to write (default: stdout)."),
+) -> None:
+    """Export the case store's records."""
+    from .export.csv_export import write_csv
+    from .export.jsonl import write_jsonl
+    from .export.summary_md import write_summary_md
+    from .store import CaseStore
+
+    if not (case / CaseStore.FILENAME).exists():
+        _fail(f"{case} is not a case folder (no {CaseStore.FILENAME})")
+    writers = {"jsonl": write_jsonl, "md": write_summary_md, "csv": write_csv}
+    if format not in writers:
+        _fail(f"--format must be one of {', '.join(writers)} in this version")
+    store = CaseStore(case)
+    try:
+        target = output or Path(case) / f".export.{format}"
+        writers[format](store, target)
+        if output is None:
+            sys.stdout.write(target.read_text(encoding="utf-8"))
+            target.unlink()
+    finally:
+        store.close()
+
+
+@app.command()
+def review(
+    case: Path = typer.Argument(...),
+    series: str = typer.Option(..., "--series"),
+    confirm: Optional[str] = typer.Option(None, "--confirm", help="ISO 3166-1 alpha-2 country confirmed."),
+    exclude: Optional[str] = typer.Option(None, "--exclude", help="ISO 3166-1 alpha-2 country excluded."),
+    reviewer: str = typer.Option(..., "--reviewer"),
+    note: Optional[str] = typer.Option(None, "--note"),
+) -> None:
+    """Append an expert's confirm/exclude decision for a series (never overwrites)."""
+    from .countries import is_country
+    from .review import add_review
+    from .store import CaseStore
+
+    if (confirm is None) == (exclude is None):
+        _fail("give exactly one of --confirm CC or --exclude CC")
+    cc = (confirm or exclude or "").upper()
+    if not is_country(cc):
+        _fail(f"{cc!r} is not an ISO 3166-1 alpha-2 country code")
+    if not (case / CaseStore.FILENAME).exists():
+        _fail(f"{case} is not a case folder")
+    store = CaseStore(case)
+    try:
+        add_review(store, series, cc, "confirm" if confirm else "exclude", reviewer, note)
+    except ValueError as e:
+        _fail(str(e))
+    finally:
+        store.close()
+    err.print(f"recorded: {series} {'confirm' if confirm else 'exclude'} {cc} by {reviewer}")
+
+
+@packs_app.command("list")
+def packs_list(packs_dir: Optional[Path] = typer.Option(None, "--packs-dir")) -> None:
+    """Installed language packs."""
+    from .config import default_packs_dir
+    from .packs import PackError, available, load_pack
+
+    t = Table("code", "name", "language", "scripts", "countries", "tesseract", "status")
+    for f in available(packs_dir or default_packs_dir()):
+        try:
+            p = load_pack(f)
+            t.add_row(p.code, p.name, p.language, ",".join(p.scripts), ",".join(p.countries[:8]) +
+                      ("…" if len(p.countries) > 8 else ""), ",".join(p.data["ocr"].get("tesseract", [])), "ok")
+        except PackError as e:
+            t.add_row(f.stem, "", "", "", "", "", f"[red]invalid[/red]: {str(e).splitlines()[0]}")
+    Console().print(t)
+
+
+@packs_app.command("validate")
+def packs_validate(path: Optional[Path] = typer.Argument(None, help="A pack file or folder (default: installed packs).")) -> None:
+    """Validate packs against the schema; exit 1 naming file and field if any is bad."""
+    from .config import default_packs_dir
+    from .packs import available, validate_file
+
+    target = path or default_packs_dir()
+    files = available(target) if target.is_dir() else [target]
+    problems = [p for f in files for p in validate_file(f)]
+    for p in problems:
+        err.print(f"[red]invalid[/red] {p}")
+    if problems:
+        raise typer.Exit(1)
+    err.print(f"{len(files)} pack(s) valid")
+
+
+@models_app.command("list")
+def models_list(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Every model with its source, size and pinned SHA-256."""
+    from .models import status
+
+    rows = status()
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    t = Table("name", "engine", "role", "source", "size", "sha256", "ok")
+    for r in rows:
+        t.add_row(r["name"], r["engine"], r["role"], r["source"], f"{r['size'] or 0:,}", r["sha256"][:16] + "…",
+                  "yes" if r["ok"] else f"[red]{r['problem']}[/red]")
+    Console().print(t)
+
+
+@models_app.command("verify")
+def models_verify() -> None:
+    """Hash every model file; exit 1 if any is missing or does not match its pinned SHA-256."""
+    from .models import status
+
+    bad = [r for r in status() if not r["ok"]]
+    for r in status():
+        err.print(f"{'ok ' if r['ok'] else 'BAD'} {r['name']} {r['sha256']} {r['problem'] or ''}")
+    if bad:
+        raise typer.Exit(1)
+
+
+@app.command()
+def doctor() -> None:
+    """What is installed and verified, and what is missing."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from .config import default_packs_dir
+    from .models import status
+    from .packs import available, validate_file
+
+    t = Table("component", "state", "detail")
+    for lib in ("rapidocr", "onnxruntime", "lingua-language-detector", "phonenumbers", "babel", "tldextract",
+                "reverse-geocoder", "pillow"):
+        try:
+            t.add_row(lib, "ok", version(lib))
+        except PackageNotFoundError:
+            t.add_row(lib, "[red]missing[/red]", f"pip install {lib}")
+    for r in status():
+        t.add_row(f"model {r['name']}", "ok" if r["ok"] else "[red]bad[/red]", r["problem"] or r["path"] or "")
+    files = available(default_packs_dir())
+    bad = [f for f in files if validate_file(f)]
+    t.add_row("language packs", "ok" if files and not bad else "[red]problem[/red]",
+              f"{len(files)} in {default_packs_dir()}" + (f", invalid: {', '.join(f.stem for f in bad)}" if bad else ""))
+    Console().print(t)

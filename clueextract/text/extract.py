@@ -1,0 +1,44 @@
+"""Run every text clue extractor over one piece of text (an OCR line, later a transcript segment)."""
+from __future__ import annotations
+
+from ..records import Clue
+from .base import TextContext
+from .currency import find_currencies
+from .domains import find_domains_and_emails
+from .language import LanguageIdentifier, language_clue
+from .phones import find_phones
+from .script import script_clue
+
+
+class TextClueExtractor:
+    """Built once per worker: holds the language identifier for the active packs."""
+
+    CONTEXT_MIN_CONFIDENCE = 0.5
+
+    def __init__(self, languages: list[str], regions: list[str], backend: str = "lingua"):
+        self.languages = languages
+        self.regions = tuple(regions)
+        self.backend = backend
+        self.identifier = LanguageIdentifier(languages, backend=backend)
+
+    def extract(self, text_clue: Clue) -> list[Clue]:
+        """Clues found in the text of `text_clue`; each is linked to it as its parent."""
+        text = text_clue.value
+        ctx = TextContext(locator=dict(text_clue.locator), language=None, candidate_regions=self.regions)
+        out: list[Clue] = []
+        script = script_clue(text, ctx)
+        if script is not None:
+            out.append(script)
+        lang = language_clue(text, ctx, self.identifier)
+        if lang is not None:
+            out.append(lang)
+            text_clue.language = lang.value
+            if lang.confidence >= self.CONTEXT_MIN_CONFIDENCE:
+                # only a confident language may steer other extractors (e.g. which '¥' is meant)
+                ctx = TextContext(locator=ctx.locator, language=lang.value, candidate_regions=self.regions)
+        out.extend(find_phones(text, ctx))
+        out.extend(find_domains_and_emails(text, ctx))
+        out.extend(find_currencies(text, ctx))
+        for c in out:
+            c.parent = text_clue
+        return out
