@@ -1,0 +1,56 @@
+"""Shared fixtures: one real scan of samples_benign per test session (real engines, real models)."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples_benign"
+CLI = [sys.executable, "-m", "clueextract"]
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def run_cli(*args: str, prefix: tuple[str, ...] = (), check: bool = True, timeout: int = 600) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.run([*prefix, *CLI, *args], capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"clueextract {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def manifest() -> dict:
+    return json.loads((SAMPLES / "manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def samples_case(tmp_path_factory) -> Path:
+    """samples_benign scanned once through the real CLI; tests read its outputs."""
+    case = tmp_path_factory.mktemp("samples") / "case"
+    run_cli("scan", str(SAMPLES), "--case", str(case), "--quiet")
+    return case
+
+
+@pytest.fixture(scope="session")
+def samples_records(samples_case) -> list[dict]:
+    return read_jsonl(samples_case / "clues.jsonl")
+
+
+@pytest.fixture()
+def small_evidence(tmp_path) -> Path:
+    """A copy of a few sample images (fast scans for resume/dedupe tests)."""
+    ev = tmp_path / "evidence"
+    ev.mkdir()
+    picked = sorted(p for p in SAMPLES.rglob("*") if p.suffix.lower() in (".jpg", ".png"))[:3]
+    for p in picked:
+        shutil.copy2(p, ev / p.name)
+    return ev

@@ -1,0 +1,52 @@
+"""Offline from day one: a full scan opens no network connection."""
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+
+import pytest
+
+from clueextract import scan
+
+from conftest import SAMPLES, read_jsonl, run_cli
+
+
+def test_scan_in_process_makes_no_connection_attempt(tmp_path, monkeypatch):
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("network disabled by test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    report = scan([SAMPLES], case=tmp_path / "case")
+    assert attempts == []
+    assert report.counts.get("error", 0) == 0 and report.counts["done"] > 0
+
+
+def _netns_prefix() -> tuple[str, ...] | None:
+    if not shutil.which("unshare"):
+        return None
+    for prefix in (("unshare", "-n"), ("unshare", "-rn")):
+        if subprocess.run([*prefix, "true"], capture_output=True).returncode == 0:
+            return prefix
+    return None
+
+
+def test_cli_scan_in_network_less_namespace(tmp_path):
+    prefix = _netns_prefix()
+    if prefix is None:
+        pytest.skip("no network namespaces here (unshare -n / -rn refused); the in-process socket guard test still runs")
+    # prove the namespace really has no network before trusting the result
+    probe = subprocess.run([*prefix, "python3", "-c",
+                            "import socket; s=socket.socket(); s.settimeout(2); s.connect(('1.1.1.1', 53))"],
+                           capture_output=True, text=True)
+    assert probe.returncode != 0
+    sample = sorted(SAMPLES.iterdir())[0]
+    run_cli("scan", str(sample), "--case", str(tmp_path / "case"), "--quiet", prefix=prefix)
+    items = [r for r in read_jsonl(tmp_path / "case" / "clues.jsonl") if r["record"] == "item"]
+    assert items and all(r["status"] == "done" for r in items if r["media_type"] == "image")
