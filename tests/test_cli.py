@@ -1,0 +1,56 @@
+"""CLI contract: packs validate names the file and field, models verify, export formats, review appends."""
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+
+import yaml
+
+from conftest import ROOT, read_jsonl, run_cli
+
+
+def test_packs_validate_accepts_shipped_packs_and_names_the_bad_field(tmp_path):
+    ok = run_cli("packs", "validate")
+    assert "21 pack(s) valid" in ok.stderr
+    bad = tmp_path / "th.yaml"
+    data = yaml.safe_load((ROOT / "language_packs" / "th.yaml").read_text(encoding="utf-8"))
+    data["countries"] = ["Thailand"]
+    bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    proc = run_cli("packs", "validate", str(bad), check=False)
+    assert proc.returncode == 1
+    assert str(bad) in proc.stderr and "field countries/0" in proc.stderr
+
+
+def test_scan_refuses_unknown_pack_and_case_inside_evidence(tmp_path, small_evidence):
+    proc = run_cli("scan", str(small_evidence), "--case", str(tmp_path / "c"), "--packs", "xx", check=False)
+    assert proc.returncode == 2 and "unknown language pack" in proc.stderr
+    proc = run_cli("scan", str(small_evidence), "--case", str(small_evidence / "case"), check=False)
+    assert proc.returncode == 2 and "never writes into evidence" in proc.stderr
+    assert not (small_evidence / "case").exists()
+
+
+def test_models_list_and_verify():
+    proc = run_cli("models", "verify")
+    assert proc.stderr.count("ok ") == 3
+    listing = run_cli("models", "list", "--json").stdout
+    assert "PP-OCRv6_rec_small" in listing and "6f327246b50388f3" in listing
+
+
+def test_export_formats_and_review_log(tmp_path, small_evidence):
+    case = tmp_path / "case"
+    run_cli("scan", str(small_evidence), "--case", str(case), "--packs", "en,th,fr", "--quiet")
+    series = read_jsonl(case / "clues.jsonl")[1]["series"]
+    run_cli("review", str(case), "--series", series, "--confirm", "th", "--reviewer", "analyst-1", "--note", "sign text")
+    run_cli("review", str(case), "--series", series, "--exclude", "FR", "--reviewer", "analyst-2")
+    proc = run_cli("review", str(case), "--series", "nope", "--confirm", "TH", "--reviewer", "x", check=False)
+    assert proc.returncode == 2 and "no series" in proc.stderr
+    out = run_cli("export", str(case), "--format", "jsonl").stdout
+    reviews = [r for r in map(__import__("json").loads, out.splitlines()) if r["record"] == "review"]
+    assert [(r["country"], r["decision"], r["reviewer"]) for r in reviews] == [
+        ("TH", "confirm", "analyst-1"), ("FR", "exclude", "analyst-2")]
+    rows = list(csv.DictReader(io.StringIO(run_cli("export", str(case), "--format", "csv").stdout)))
+    assert rows and {"kind", "value", "countries", "path"} <= set(rows[0])
+    run_cli("export", str(case), "--format", "md", "-o", str(tmp_path / "s.md"))
+    assert "## Series" in (tmp_path / "s.md").read_text(encoding="utf-8")
+    shutil.rmtree(case)
