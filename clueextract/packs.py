@@ -96,8 +96,26 @@ def select(packs_dir: Path, wanted: Iterable[str]) -> list[Pack]:
     return [load_pack(files[n]) for n in names]
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """What the active packs make plausible: text languages, regions, spoken languages."""
+
+    languages: tuple[str, ...]
+    regions: tuple[str, ...]
+    speech: tuple[str, ...]
+
+    @classmethod
+    def from_packs(cls, packs: list[Pack]) -> "Candidates":
+        return cls(tuple(candidate_languages(packs)), tuple(candidate_regions(packs)), tuple(candidate_speech(packs)))
+
+
 def candidate_languages(packs: Iterable[Pack]) -> list[str]:
     return sorted({p.language for p in packs})
+
+
+def candidate_speech(packs: Iterable[Pack]) -> list[str]:
+    """Whisper language codes of the active packs."""
+    return sorted({c for p in packs for c in p.data.get("speech", [])})
 
 
 def candidate_regions(packs: Iterable[Pack]) -> list[str]:

@@ -1,20 +1,23 @@
-"""Per-worker processing of one evidence item: decode, OCR, metadata, text clues.
+"""Per-worker processing of one evidence item: decode, OCR, metadata, speech, text clues.
 
-A Processor is built once per worker process (models load once) and turns an item
-(path + expected hash + media type) into an ItemResult. It never raises for bad
-input: every failure becomes a recorded error, and clues found before it are kept.
+A Processor is built once per worker process (models load once, the speech model only
+when the first audio or video item arrives) and turns an item (path + expected hash +
+media type) into an ItemResult. It never raises for bad input: every failure becomes a
+recorded error, and clues found before it are kept.
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import time
-from dataclasses import dataclass
-from typing import Any, Optional
+from dataclasses import asdict, dataclass
+from typing import Any, BinaryIO, Optional
 
 from . import TOOL
 from .config import ScanConfig
-from .ingest.hashing import read_bytes
+from .ingest.hashing import CHUNK, open_readonly
+from .packs import Candidates
 from .records import Clue, ItemResult, Source
 
 
@@ -33,7 +36,13 @@ def thread_budget(workers: int) -> int:
     return max(1, cores // max(1, workers))
 
 
-def engines_identity(config: ScanConfig, languages: list[str], regions: list[str]) -> dict[str, Any]:
+def decoding_options(config: ScanConfig):
+    from .audio.asr import DecodingOptions
+
+    return DecodingOptions(beam_size=config.asr_beam_size)
+
+
+def engines_identity(config: ScanConfig, cand: Candidates) -> dict[str, Any]:
     """Versions of every engine and library, and pinned hashes of every model, that shape
     the output — without loading any model (the main process hashes this into the config)."""
     from importlib.metadata import version
@@ -41,40 +50,64 @@ def engines_identity(config: ScanConfig, languages: list[str], regions: list[str
     from .models import registry
 
     libs = ["rapidocr", "onnxruntime", "lingua-language-detector", "langdetect", "phonenumbers", "babel",
-            "pycountry", "tldextract", "reverse-geocoder", "pillow", "tzdata", "regex"]
+            "pycountry", "tldextract", "reverse-geocoder", "pillow", "tzdata", "regex", "av", "faster-whisper",
+            "ctranslate2"]
     data_dir = os.path.join(os.path.dirname(__file__), "data")
     data = {n: hashlib.sha256(open(os.path.join(data_dir, n), "rb").read()).hexdigest()
             for n in sorted(os.listdir(data_dir)) if n.endswith(".json")}
+    engines = {config.ocr_engine, "faster-whisper"}
     return {"tool": TOOL, "libraries": {n: version(n) for n in libs},
-            "models": {m.name: m.sha256 for m in registry() if m.engine == config.ocr_engine},
-            "data": data, "candidate_languages": languages, "candidate_regions": regions}
+            "models": {m.name: m.sha256 for m in registry() if m.engine in engines},
+            "asr_decoding": decoding_options(config).to_json(),
+            "data": data, "candidate_languages": list(cand.languages), "candidate_regions": list(cand.regions),
+            "candidate_speech": list(cand.speech)}
+
+
+class EvidenceChanged(RuntimeError):
+    pass
 
 
 class Processor:
-    def __init__(self, config: ScanConfig, languages: list[str], regions: list[str], threads: int = 1):
+    def __init__(self, config: ScanConfig, cand: Candidates, threads: int = 1):
         from .ocr import make_engine
         from .text.extract import TextClueExtractor
 
         self.config = config
+        self.cand = cand
+        self.threads = threads
         self.ocr = make_engine(config.ocr_engine, threads)
-        self.text = TextClueExtractor(languages, regions, backend=config.langid_backend)
+        self.text = TextClueExtractor(list(cand.languages), list(cand.regions), backend=config.langid_backend)
+        self._audio = None
+
+    @property
+    def audio(self):
+        if self._audio is None:
+            from .audio.stage import AudioStage
+
+            c = self.config
+            self._audio = AudioStage(c.asr_model, list(self.cand.speech), self.threads, decoding_options(c),
+                                     block_s=c.audio_block_s, max_chunk_s=c.audio_max_chunk_s,
+                                     switch_prob=c.lid_switch_prob, vad_min_silence_ms=c.vad_min_silence_ms,
+                                     lid_window_s=c.lid_window_s)
+        return self._audio
 
     def process(self, job: Job) -> ItemResult:
         result = ItemResult()
         t0 = time.perf_counter()
         try:
-            data = read_bytes(job.abs_path, self.config.max_file_bytes)
-            actual = hashlib.sha256(data).hexdigest()
-            if actual != job.sha256:
-                raise RuntimeError(f"content changed since it was hashed (SHA-256 now {actual}); not processed")
-            if job.media_type == "image":
-                self._image(data, result)
-            else:
-                result.status = "skipped"
-                result.error = f"{job.media_type} content ({job.mime}) is not processed by this version"
+            with _open_verified(job.abs_path, job.sha256, self.config.max_file_bytes) as f:
+                if job.media_type == "image":
+                    self._image(f.read(), result)
+                elif job.media_type in ("audio", "video"):
+                    self.audio.run(f, result, self.text)
+                    if job.media_type == "video":
+                        result.info["video_note"] = "video frames are not read by this version; audio streams were"
+                else:
+                    result.status = "skipped"
+                    result.error = f"{job.media_type} content ({job.mime}) is not processed by this version"
         except Exception as e:  # bad input must never stop a scan: record it, keep what was found
             result.status = "error"
-            result.error = f"{type(e).__name__}: {e}" if not _is_clear(e) else str(e)
+            result.error = str(e) if _is_clear(e) else f"{type(e).__name__}: {e}"
         result.info["seconds"] = round(time.perf_counter() - t0, 4)
         for ordinal, clue in enumerate(result.clues):  # ids follow content + position: same input, same ids
             clue.assign_id(job.sha256, ordinal)
@@ -102,7 +135,36 @@ class Processor:
             result.clues.extend(self.text.extract(ocr))
 
 
+class _open_verified:
+    """The evidence file, opened read-only, after its bytes were hashed again and found
+    equal to the SHA-256 taken at ingest (the same descriptor is then read: no swap)."""
+
+    def __init__(self, path: str, sha256: str, limit: int):
+        self.path, self.sha256, self.limit = path, sha256, limit
+        self.f: Optional[BinaryIO] = None
+
+    def __enter__(self) -> BinaryIO:
+        fd = open_readonly(self.path)
+        self.f = os.fdopen(fd, "rb", buffering=CHUNK)
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise EvidenceChanged("not a regular file any more")
+        if st.st_size > self.limit:
+            raise EvidenceChanged(f"file larger than the {self.limit} byte limit")
+        h = hashlib.sha256()
+        for chunk in iter(lambda: self.f.read(CHUNK), b""):
+            h.update(chunk)
+        if h.hexdigest() != self.sha256:
+            raise EvidenceChanged(f"content changed since it was hashed (SHA-256 now {h.hexdigest()}); not processed")
+        self.f.seek(0)
+        return self.f
+
+    def __exit__(self, *exc) -> None:
+        if self.f is not None:
+            self.f.close()
+
+
 def _is_clear(e: Exception) -> bool:
     from .media.image import ImageDecodeError
 
-    return isinstance(e, (ImageDecodeError, RuntimeError))
+    return isinstance(e, (ImageDecodeError, EvidenceChanged))

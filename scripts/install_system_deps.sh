@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # System packages the project's scripts need, installed through the system package manager.
-# Today: fonts to regenerate samples_benign/ (make samples). The scan itself needs none.
+# Fonts and espeak-ng to regenerate samples_benign/ (make samples). The scan itself needs none.
 set -euo pipefail
-PKGS=(fonts-noto-core fonts-noto-cjk)
+PKGS=(fonts-noto-core fonts-noto-cjk espeak-ng)
 if ! command -v apt-get >/dev/null; then
   echo "no apt-get: install these packages with your system's package manager: ${PKGS[*]}" >&2
   exit 1

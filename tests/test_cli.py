@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 
 import yaml
@@ -31,10 +32,15 @@ def test_scan_refuses_unknown_pack_and_case_inside_evidence(tmp_path, small_evid
 
 
 def test_models_list_and_verify():
+    from clueextract.models import registry
+
     proc = run_cli("models", "verify")
-    assert proc.stderr.count("ok ") == 3
-    listing = run_cli("models", "list", "--json").stdout
-    assert "PP-OCRv6_rec_small" in listing and "6f327246b50388f3" in listing
+    assert proc.stderr.count("ok ") == len(registry()) == 5
+    listing = json.loads(run_cli("models", "list", "--json").stdout)
+    by_name = {m["name"]: m for m in listing}
+    assert by_name["PP-OCRv6_rec_small"]["sha256"].startswith("6f327246b50388f3")
+    assert by_name["whisper-base"]["sha256"].startswith("905e5bf8336bcc62") and by_name["whisper-base"]["ok"]
+    assert by_name["whisper-base"]["size"] == 145217607 and by_name["silero_vad_v6"]["source"] == "faster_whisper"
 
 
 def test_export_formats_and_review_log(tmp_path, small_evidence):

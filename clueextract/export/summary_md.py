@@ -116,7 +116,7 @@ def _item_section(it: dict, clues: dict) -> list[str]:
         lines.append(f"- **{KIND_TITLE.get(kind, kind)}**")
         for c in by_kind[kind]:
             detail = f"“{md(c['value'])}”"
-            if c["normalized"] and c["normalized"] != c["value"] and kind not in ("ocr_text",):
+            if c["normalized"] and c["normalized"] != c["value"] and kind not in ("ocr_text", "speech_segment"):
                 detail += f" = {md(c['normalized'])}"
             lang = f" [{c['language']}]" if c["language"] and kind == "ocr_text" else ""
             loc = where(c["locator"])

@@ -33,26 +33,6 @@ def open_readonly(path: str) -> int:
     return os.open(path, _FLAGS)
 
 
-def read_bytes(path: str, limit: int) -> bytes:
-    """Whole file read-only (for decoding), refusing more than `limit` bytes."""
-    fd = open_readonly(path)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError("not a regular file")
-        chunks, total = [], 0
-        while True:
-            b = os.read(fd, CHUNK)
-            if not b:
-                break
-            total += len(b)
-            if total > limit:
-                raise OSError(f"file larger than the {limit} byte limit")
-            chunks.append(b)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
 def hash_file(path: str) -> Hashes:
     fd = open_readonly(path)
     try:

@@ -1,5 +1,7 @@
-"""Run every text clue extractor over one piece of text (an OCR line, later a transcript segment)."""
+"""Run every text clue extractor over one piece of text (an OCR line or a transcript segment)."""
 from __future__ import annotations
+
+from typing import Optional
 
 from ..records import Clue
 from .base import TextContext
@@ -21,21 +23,26 @@ class TextClueExtractor:
         self.backend = backend
         self.identifier = LanguageIdentifier(languages, backend=backend)
 
-    def extract(self, text_clue: Clue) -> list[Clue]:
-        """Clues found in the text of `text_clue`; each is linked to it as its parent."""
+    def extract(self, text_clue: Clue, spoken_language: Optional[str] = None) -> list[Clue]:
+        """Clues found in the text of `text_clue`; each is linked to it as its parent.
+
+        spoken_language: set for transcripts, whose language is already known from the
+        audio and whose script is the ASR's choice, not evidence: script and text-language
+        clues are then not made, and the spoken language steers the other extractors."""
         text = text_clue.value
-        ctx = TextContext(locator=dict(text_clue.locator), language=None, candidate_regions=self.regions)
+        ctx = TextContext(locator=dict(text_clue.locator), language=spoken_language, candidate_regions=self.regions)
         out: list[Clue] = []
-        script = script_clue(text, ctx)
-        if script is not None:
-            out.append(script)
-        lang = language_clue(text, ctx, self.identifier)
-        if lang is not None:
-            out.append(lang)
-            text_clue.language = lang.value
-            if lang.confidence >= self.CONTEXT_MIN_CONFIDENCE:
-                # only a confident language may steer other extractors (e.g. which '¥' is meant)
-                ctx = TextContext(locator=ctx.locator, language=lang.value, candidate_regions=self.regions)
+        if spoken_language is None:
+            script = script_clue(text, ctx)
+            if script is not None:
+                out.append(script)
+            lang = language_clue(text, ctx, self.identifier)
+            if lang is not None:
+                out.append(lang)
+                text_clue.language = lang.value
+                if lang.confidence >= self.CONTEXT_MIN_CONFIDENCE:
+                    # only a confident language may steer other extractors (e.g. which '¥' is meant)
+                    ctx = TextContext(locator=ctx.locator, language=lang.value, candidate_regions=self.regions)
         out.extend(find_phones(text, ctx))
         out.extend(find_domains_and_emails(text, ctx))
         out.extend(find_currencies(text, ctx))

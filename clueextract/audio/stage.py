@@ -1,0 +1,133 @@
+"""The audio stage for one item: every audio stream, spoken-language spans and transcripts.
+
+Per stream, decoded audio arrives in blocks (memory stays flat); Silero VAD finds speech
+in each block, a speech segment still open at a block's end is carried into the next
+block, and each block's speech goes through language identification, smoothing (with
+the previous block's last language as the prior) and transcription before the next
+block is decoded. Spans continue across blocks while the language does.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import BinaryIO, Iterator, Optional
+
+import numpy as np
+
+from ..models import spec, verified_path
+from ..records import Clue, ItemResult, Source
+from ..text.langcountries import countries_for_language
+from .asr import DecodingOptions, Transcriber
+from .decode import RATE, DecodeReport, StreamInfo, blocks, probe
+from .spans import LanguageIdentifier, Span, Unit, extend_spans, make_units, smooth, transcription_chunks
+
+SPOKEN_STRENGTH = 0.35  # spoken language is a modest vote: diaspora, travellers and broadcasts are real
+
+
+class AudioStage:
+    def __init__(self, model_name: str, candidates: list[str], threads: int, decoding: DecodingOptions,
+                 block_s: float = 120.0, max_chunk_s: float = 28.0, switch_prob: float = 0.25,
+                 vad_min_silence_ms: int = 300, lid_window_s: float = 8.0):
+        from faster_whisper.vad import VadOptions
+
+        from . import whisper
+
+        verified_path("silero_vad_v6")  # the VAD file inside faster-whisper, checked before use
+        self.model, self.ident = whisper.load(model_name, threads)
+        self.lid = LanguageIdentifier(self.model, candidates)
+        self.transcriber = Transcriber(self.model, decoding)
+        self.vad = VadOptions(min_silence_duration_ms=vad_min_silence_ms, speech_pad_ms=150)
+        self.block_s, self.max_chunk_s, self.switch_prob = block_s, max_chunk_s, switch_prob
+        self.lid_window_s = lid_window_s
+        self.source = Source("audio", self.ident.engine, self.ident.name, self.ident.sha256)
+
+    def run(self, f: BinaryIO, result: ItemResult, text_extractor) -> None:
+        streams, fmt = probe(f)
+        result.info["container"] = fmt
+        result.info["audio_streams"] = [asdict(s) for s in streams]
+        if not streams:
+            result.info["audio_note"] = "no audio stream"
+            return
+        problems = []
+        for st in streams:
+            report = DecodeReport()
+            self._stream(f, st, result, text_extractor, report)
+            result.info.setdefault("audio_decoded_s", []).append(round(report.seconds, 2))
+            problems += [f"audio stream {st.index}: {e}" for e in report.errors]
+        if problems:
+            result.info["audio_problems"] = problems
+            if any("failed" in p or "gave up" in p for p in problems):
+                result.status = "error"  # clues found before the failure are kept
+                result.error = "; ".join(problems)[:2000]
+
+    # -- one stream ----------------------------------------------------------------
+    def _stream(self, f, st: StreamInfo, result: ItemResult, text_extractor, report: DecodeReport) -> None:
+        spans: list[Span] = []
+        dropped: list[dict] = []
+        speech_s = 0.0
+        for buf, buf_start, segments in self._speech(f, st, report):
+            units = make_units(buf, buf_start, segments, self.lid_window_s)
+            refined: list[Unit] = []
+            for u in units:
+                self.lid.identify(u)
+                refined.extend(self.lid.refine(u))
+            smooth(refined, self.switch_prob, spans[-1].language if spans else None)
+            extend_spans(spans, refined)
+            speech_s += sum(u.duration for u in refined)
+            for u in transcription_chunks(refined, self.max_chunk_s):
+                for t in self.transcriber.transcribe(u, u.language):
+                    if t.dropped:
+                        dropped.append({"start_s": t.start, "end_s": t.end, "text": t.text[:200], "flags": t.flags})
+                        continue
+                    clue = Clue(kind="speech_segment", value=t.text, normalized=" ".join(t.text.split()).casefold(),
+                                confidence=t.confidence, source=self.source, language=u.language,
+                                locator={"start_s": t.start, "end_s": t.end, "stream": st.index},
+                                extra={"avg_logprob": round(t.avg_logprob, 4), "no_speech_prob": round(t.no_speech_prob, 4),
+                                       "compression_ratio": round(t.compression_ratio, 3), "temperature": t.temperature,
+                                       "flags": t.flags})
+                    result.clues.append(clue)
+                    result.clues.extend(text_extractor.extract(clue, spoken_language=u.language))
+        for sp in spans:
+            result.clues.append(Clue(
+                kind="spoken_language", value=sp.language, normalized=sp.language, confidence=sp.confidence,
+                source=self.source, language=sp.language,
+                locator={"start_s": round(sp.start, 2), "end_s": round(sp.end, 2), "stream": st.index},
+                countries=countries_for_language(sp.language, SPOKEN_STRENGTH * sp.confidence),
+                extra={"alternatives": [[c, p] for c, p in sp.alternatives()], "speech_s": round(sp.speech_s, 2),
+                       "chunks": sp.units, "container_language_tag": st.language_tag}))
+        info = result.info.setdefault("speech", [])
+        info.append({"stream": st.index, "speech_s": round(speech_s, 2), "spans": len(spans),
+                     "dropped_segments": dropped})
+
+    def _speech(self, f, st: StreamInfo, report: DecodeReport) -> Iterator[tuple[np.ndarray, float, list[dict]]]:
+        """(buffer, its start time, VAD segments) per block; open speech at a block end is carried over."""
+        from faster_whisper.vad import get_speech_timestamps
+
+        carry = np.empty(0, dtype=np.float32)
+        carry_start = 0.0
+        consumed = 0
+        for block, last in _with_last(blocks(f, st.index, self.block_s, report)):
+            buf = np.concatenate([carry, block]) if len(carry) else block
+            buf_start = carry_start
+            consumed += len(block)
+            segments = get_speech_timestamps(buf, self.vad) if len(buf) >= 512 else []
+            cut = len(buf)
+            if not last and segments and segments[-1]["end"] > len(buf) - RATE // 2 \
+                    and segments[-1]["start"] > 0 and len(buf) < 3 * self.block_s * RATE:
+                cut = int(segments[-1]["start"])  # still speaking at the block's end: finish it next time
+                segments = segments[:-1]
+            if segments:
+                yield buf, buf_start, segments
+            carry = buf[cut:].copy()
+            carry_start = buf_start + cut / RATE
+
+
+def _with_last(it) -> Iterator[tuple[object, bool]]:
+    it = iter(it)
+    try:
+        prev = next(it)
+    except StopIteration:
+        return
+    for item in it:
+        yield prev, False
+        prev = item
+    yield prev, True
