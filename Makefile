@@ -30,9 +30,10 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
-# Regenerate samples_benign/ (needs fonts: make system-deps)
+# Regenerate samples_benign/ (needs fonts and espeak-ng: make system-deps)
 samples: $(STAMP)
 	$(BIN)/python scripts/make_samples.py
+	$(BIN)/python scripts/make_audio_samples.py
 
 system-deps:
 	scripts/install_system_deps.sh

@@ -89,6 +89,8 @@ def main() -> None:
     print(f"  items: {counts}")
     print()
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / "langid_compare.py")], check=False)
+    print()
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_audio.py")], check=False)
 
 
 if __name__ == "__main__":

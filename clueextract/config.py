@@ -40,7 +40,7 @@ class ScanConfig:
     audio_block_s: float = 120.0              # decoded audio held at once (memory bound)
     audio_max_chunk_s: float = 28.0           # longest speech chunk transcribed at once (Whisper's window is 30 s)
     lid_window_s: float = 8.0                 # longest speech window for spoken-language ID
-    lid_switch_prob: float = 0.25             # prior probability of a language change between windows
+    lid_switch_prob: float = 0.15             # prior probability of a language change between windows
     vad_min_silence_ms: int = 300             # pause that separates speech segments
     packs_dir: Optional[str] = None
     extra: dict[str, Any] = field(default_factory=dict)

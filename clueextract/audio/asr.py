@@ -115,8 +115,8 @@ class Transcriber:
             append_punctuations="\"'.。,，!！?？:：”)]}、", multilingual=False, max_new_tokens=o.max_new_tokens,
             clip_timestamps="0", hallucination_silence_threshold=None, hotwords=None)
         out = []
-        features = self.model.feature_extractor(unit.audio)
-        for seg in self.model.generate_segments(features, tokenizer, options, False, None):
+        features = unit.features if unit.features is not None else self.model.feature_extractor(unit.audio)
+        for seg in self.model.generate_segments(features, tokenizer, options, False, unit.encoder_output):
             start = unit.start + max(0.0, float(seg.start))
             end = min(unit.end, unit.start + float(seg.end))
             out.append(judge(Transcript(round(start, 2), round(max(start, end), 2), seg.text.strip(),

@@ -18,14 +18,15 @@ from ..records import Clue, ItemResult, Source
 from ..text.langcountries import countries_for_language
 from .asr import DecodingOptions, Transcriber
 from .decode import RATE, DecodeReport, StreamInfo, blocks, probe
-from .spans import LanguageIdentifier, Span, Unit, extend_spans, make_units, smooth, transcription_chunks
+from .spans import (LanguageIdentifier, Span, adjust_boundaries, extend_spans, make_units, smooth,
+                    transcription_chunks)
 
 SPOKEN_STRENGTH = 0.35  # spoken language is a modest vote: diaspora, travellers and broadcasts are real
 
 
 class AudioStage:
     def __init__(self, model_name: str, candidates: list[str], threads: int, decoding: DecodingOptions,
-                 block_s: float = 120.0, max_chunk_s: float = 28.0, switch_prob: float = 0.25,
+                 block_s: float = 120.0, max_chunk_s: float = 28.0, switch_prob: float = 0.15,
                  vad_min_silence_ms: int = 300, lid_window_s: float = 8.0):
         from faster_whisper.vad import VadOptions
 
@@ -65,15 +66,22 @@ class AudioStage:
         dropped: list[dict] = []
         speech_s = 0.0
         for buf, buf_start, segments in self._speech(f, st, report):
-            units = make_units(buf, buf_start, segments, self.lid_window_s)
-            refined: list[Unit] = []
-            for u in units:
-                self.lid.identify(u)
-                refined.extend(self.lid.refine(u))
-            smooth(refined, self.switch_prob, spans[-1].language if spans else None)
-            extend_spans(spans, refined)
-            speech_s += sum(u.duration for u in refined)
-            for u in transcription_chunks(refined, self.max_chunk_s):
+            prior = spans[-1].language if spans else None
+            windows = []
+            for w in make_units(buf, buf_start, segments, self.lid_window_s):
+                self.lid.identify(w, padded=False)
+                windows.extend(self.lid.refine(w))
+            smooth(windows, self.switch_prob, prior)
+            chunks = transcription_chunks(windows, self.max_chunk_s)
+            for c in chunks:
+                self.lid.identify(c, padded=True)
+            smooth(chunks, self.switch_prob, prior)
+            chunks = adjust_boundaries(self.lid, chunks)
+            extend_spans(spans, chunks)
+            speech_s += sum(w.duration for w in windows)
+            result.info.setdefault("lid_windows", 0)
+            result.info["lid_windows"] += len(windows)
+            for u in chunks:
                 for t in self.transcriber.transcribe(u, u.language):
                     if t.dropped:
                         dropped.append({"start_s": t.start, "end_s": t.end, "text": t.text[:200], "flags": t.flags})
@@ -86,6 +94,7 @@ class AudioStage:
                                        "flags": t.flags})
                     result.clues.append(clue)
                     result.clues.extend(text_extractor.extract(clue, spoken_language=u.language))
+                u.features = u.encoder_output = u.audio = None  # free the chunk before the next one
         for sp in spans:
             result.clues.append(Clue(
                 kind="spoken_language", value=sp.language, normalized=sp.language, confidence=sp.confidence,

@@ -1,0 +1,94 @@
+"""Spoken-language spans and transcripts on the speech samples, real Whisper base model."""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+import pytest
+
+from conftest import SAMPLES
+
+
+@pytest.fixture(scope="module")
+def audio_manifest() -> dict:
+    return json.loads((SAMPLES / "manifest_audio.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def audio_by_path(samples_records):
+    items = {r["path"]: r for r in samples_records if r["record"] == "item"}
+    clues = defaultdict(list)
+    for r in samples_records:
+        if r["record"] == "clue":
+            clues[r["item_id"]].append(r)
+    return {p: (it, clues[it["item_id"]]) for p, it in items.items()}
+
+
+def test_every_span_found_with_its_language_at_the_right_times(audio_by_path, audio_manifest):
+    n = 0
+    for item in audio_manifest["items"]:
+        it, clues = audio_by_path[item["path"]]
+        assert it["status"] == "done", (item["path"], it["error"])
+        assert it["media_type"] == item["media_type"]
+        for stream in item["streams"]:
+            found = sorted((c for c in clues if c["kind"] == "spoken_language"
+                            and c["locator"]["stream"] == stream["index"]), key=lambda c: c["locator"]["start_s"])
+            got = [(c["value"], c["locator"]["start_s"], c["locator"]["end_s"]) for c in found]
+            want = [(s["language"], s["start_s"], s["end_s"]) for s in stream["spans"]]
+            assert [g[0] for g in got] == [w[0] for w in want], (item["path"], got, want)
+            for g, w in zip(got, want):
+                assert abs(g[1] - w[1]) <= 2.0 and abs(g[2] - w[2]) <= 2.0, (item["path"], g, w)
+                n += 1
+    assert n >= 12
+
+
+def test_switching_recordings_have_one_span_per_language(audio_manifest, audio_by_path):
+    switching = [i for i in audio_manifest["items"] if len(i["streams"][0]["spans"]) > 1]
+    assert len(switching) >= 2
+    for item in switching:
+        _, clues = audio_by_path[item["path"]]
+        langs = [c["value"] for c in sorted((c for c in clues if c["kind"] == "spoken_language"),
+                                             key=lambda c: c["locator"]["start_s"])]
+        assert langs == [s["language"] for s in item["streams"][0]["spans"]]
+        # each span's words were transcribed in that span's language
+        for span in item["streams"][0]["spans"]:
+            segs = [c for c in clues if c["kind"] == "speech_segment"
+                    and span["start_s"] - 1 <= (c["locator"]["start_s"] + c["locator"]["end_s"]) / 2 <= span["end_s"] + 1]
+            assert segs and all(c["language"] == span["language"] for c in segs), (item["path"], span["language"])
+
+
+def test_transcripts_contain_the_expected_words(audio_by_path, audio_manifest):
+    total = hit = 0
+    missing = []
+    for item in audio_manifest["items"]:
+        _, clues = audio_by_path[item["path"]]
+        for stream in item["streams"]:
+            text = " ".join(c["normalized"] for c in clues
+                            if c["kind"] == "speech_segment" and c["locator"]["stream"] == stream["index"])
+            for span in stream["spans"]:
+                words = span["expect_words"]
+                found = [w for w in words if w in text]
+                assert found, (item["path"], span["language"], words, text[:300])
+                total += len(words)
+                hit += len(found)
+                missing += [(item["path"], w) for w in words if w not in found]
+    assert hit / total >= 0.8, missing
+
+
+def test_spoken_language_votes_and_provenance(audio_by_path):
+    _, clues = audio_by_path["speech_berlin/weather_report.flac"]
+    span = next(c for c in clues if c["kind"] == "spoken_language")
+    assert span["value"] == "de" and span["source"]["model"] == "whisper-base"
+    assert span["source"]["model_sha256"] == "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"
+    top = max(span["countries"], key=lambda v: v["weight"])
+    assert top["country"] == "DE" and top["weight"] <= 0.35 and "German" in top["reason"]
+    seg = next(c for c in clues if c["kind"] == "speech_segment")
+    assert {"avg_logprob", "no_speech_prob", "compression_ratio", "flags"} <= set(seg["extra"])
+    assert seg["locator"]["stream"] == 0 and seg["locator"]["end_s"] > seg["locator"]["start_s"]
+
+
+def test_video_with_two_dubbed_audio_streams(audio_by_path):
+    it, clues = audio_by_path["speech_zurich/station_announcement.mp4"]
+    assert it["media_type"] == "video"
+    by_stream = {c["locator"]["stream"]: c["value"] for c in clues if c["kind"] == "spoken_language"}
+    assert by_stream == {0: "de", 1: "fr"}
