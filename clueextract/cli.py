@@ -36,6 +36,8 @@ def scan(
     known_hashes: List[Path] = typer.Option([], "--known-hashes", help="Known-hash list (not yet supported)."),
     ray: Optional[str] = typer.Option(None, "--ray", help="Ray cluster address (not yet supported)."),
     packs_dir: Optional[Path] = typer.Option(None, "--packs-dir", help="Folder of language packs."),
+    asr_model: str = typer.Option("whisper-base", "--asr-model",
+                                  help="Speech model: whisper-base, or a CTranslate2 Whisper folder name in the model directory."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
 ) -> None:
     """Scan evidence into a case folder; re-running resumes where it stopped."""
@@ -54,7 +56,7 @@ def scan(
         if p.is_dir() and _inside(case, p):
             _fail(f"the case folder {case} lies inside the evidence {p}: clueextract never writes into evidence")
     config = ScanConfig(packs=tuple(packs.split(",")), workers=workers, series_by=series_by,
-                        packs_dir=str(packs_dir) if packs_dir else None)
+                        packs_dir=str(packs_dir) if packs_dir else None, asr_model=asr_model)
     progress = None if quiet else _progress()
     try:
         report = run_scan(evidence, case, config, progress=progress)
