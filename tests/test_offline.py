@@ -46,7 +46,11 @@ def test_cli_scan_in_network_less_namespace(tmp_path):
                             "import socket; s=socket.socket(); s.settimeout(2); s.connect(('1.1.1.1', 53))"],
                            capture_output=True, text=True)
     assert probe.returncode != 0
-    sample = sorted(SAMPLES.iterdir())[0]
-    run_cli("scan", str(sample), "--case", str(tmp_path / "case"), "--quiet", prefix=prefix)
-    items = [r for r in read_jsonl(tmp_path / "case" / "clues.jsonl") if r["record"] == "item"]
-    assert items and all(r["status"] == "done" for r in items if r["media_type"] == "image")
+    images = sorted(SAMPLES.iterdir())[0]
+    speech = SAMPLES / "speech_london" / "shop_directions.flac"
+    run_cli("scan", str(images), str(speech), "--case", str(tmp_path / "case"), "--quiet", prefix=prefix)
+    recs = read_jsonl(tmp_path / "case" / "clues.jsonl")
+    items = [r for r in recs if r["record"] == "item"]
+    assert {"image", "audio"} <= {r["media_type"] for r in items}
+    assert all(r["status"] == "done" for r in items)
+    assert any(r["record"] == "clue" and r["kind"] == "speech_segment" for r in recs)
