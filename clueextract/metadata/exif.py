@@ -62,7 +62,7 @@ _DATETIME_RE = re.compile(r"^(\d{4})[:\-](\d{2})[:\-](\d{2})[ T](\d{2}):(\d{2}):
 
 # ---------------------------------------------------------------- value helpers
 
-def _text(value: Any, limit: int = MAX_TEXT_CHARS) -> Optional[str]:
+def clean_text(value: Any, limit: int = MAX_TEXT_CHARS) -> Optional[str]:
     """A clean, capped string from an EXIF ASCII value, or None when it is unusable."""
     if isinstance(value, str):
         if len(value) > MAX_RAW_BYTES:
@@ -123,7 +123,7 @@ def _dms(value: Any) -> Optional[float]:
 
 
 def _ref(value: Any, allowed: str) -> Optional[str]:
-    text = _text(value, 4)
+    text = clean_text(value, 4)
     if text and text[0].upper() in allowed:
         return text[0].upper()
     return None
@@ -145,7 +145,8 @@ def _ifd(exif: Any, tag: int) -> Mapping[int, Any]:
         return {}
 
 
-def _listing(codes: list[str]) -> str:
+def listing(codes: list[str]) -> str:
+    """Country codes for a reason text: the first ``MAX_LISTED``, then "and N more"."""
     shown = ", ".join(codes[:MAX_LISTED])
     return shown + (f" and {len(codes) - MAX_LISTED} more" if len(codes) > MAX_LISTED else "")
 
@@ -212,7 +213,8 @@ def _gps_clue(gps: Mapping[int, Any]) -> Optional[Clue]:
                 locator={"field": "EXIF GPS"}, countries=votes, extra=extra)
 
 
-def _parse_offset(text: Optional[str]) -> Optional[int]:
+def parse_offset(text: Optional[str]) -> Optional[int]:
+    """Minutes east of UTC from ``+07:00`` / ``-0330``, or None when malformed or not a real offset."""
     m = _OFFSET_RE.match(text or "")
     if not m:
         return None
@@ -238,16 +240,16 @@ def _timezone_clue(ifd0: Mapping[int, Any], exif_ifd: Mapping[int, Any]) -> Opti
     from clueextract.geo import timezones
 
     dates = {
-        DATETIME_ORIGINAL: _parse_datetime(_text(_get(exif_ifd, DATETIME_ORIGINAL), 32)),
-        DATETIME_DIGITIZED: _parse_datetime(_text(_get(exif_ifd, DATETIME_DIGITIZED), 32)),
-        DATETIME: _parse_datetime(_text(_get(ifd0, DATETIME), 32)),
+        DATETIME_ORIGINAL: _parse_datetime(clean_text(_get(exif_ifd, DATETIME_ORIGINAL), 32)),
+        DATETIME_DIGITIZED: _parse_datetime(clean_text(_get(exif_ifd, DATETIME_DIGITIZED), 32)),
+        DATETIME: _parse_datetime(clean_text(_get(ifd0, DATETIME), 32)),
     }
     pairs = ((OFFSET_TIME_ORIGINAL, "OffsetTimeOriginal", DATETIME_ORIGINAL),
              (OFFSET_TIME, "OffsetTime", DATETIME),
              (OFFSET_TIME_DIGITIZED, "OffsetTimeDigitized", DATETIME_DIGITIZED))
     for tag, name, date_tag in pairs:
-        raw = _text(_get(exif_ifd, tag), 16) or _text(_get(ifd0, tag), 16)
-        minutes = _parse_offset(raw)
+        raw = clean_text(_get(exif_ifd, tag), 16) or clean_text(_get(ifd0, tag), 16)
+        minutes = parse_offset(raw)
         if minutes is None or raw is None:
             continue
         # the paired date first, else any other capture date in the file
@@ -265,7 +267,7 @@ def _timezone_clue(ifd0: Mapping[int, Any], exif_ifd: Mapping[int, Any]) -> Opti
         period = (f"in January or July {timezones.REFERENCE_YEAR} (photo date unknown, "
                   "so both standard and daylight-saving time are allowed)")
     reason = (f"{normalized} was in use {period} in {len(countries)} "
-              f"{'country' if len(countries) == 1 else 'countries'}: {_listing(countries)} "
+              f"{'country' if len(countries) == 1 else 'countries'}: {listing(countries)} "
               f"(EXIF {name})")
     weight = split_vote(TIMEZONE_STRENGTH, len(countries))
     votes = [CountryVote(cc, weight, reason) for cc in countries]
@@ -280,7 +282,7 @@ def _timezone_clue(ifd0: Mapping[int, Any], exif_ifd: Mapping[int, Any]) -> Opti
 def _device_clue(ifd0: Mapping[int, Any], exif_ifd: Mapping[int, Any]) -> Optional[Clue]:
     import PIL
 
-    make, model = _text(_get(ifd0, MAKE)), _text(_get(ifd0, MODEL))
+    make, model = clean_text(_get(ifd0, MAKE)), clean_text(_get(ifd0, MODEL))
     if not make and not model:
         return None
     if make and model and model.lower().startswith(make.split()[0].lower()):
@@ -290,7 +292,7 @@ def _device_clue(ifd0: Mapping[int, Any], exif_ifd: Mapping[int, Any]) -> Option
     extra: dict[str, Any] = {"make": make, "model": model}
     for key, ifd, tag in (("lens_make", exif_ifd, LENS_MAKE), ("lens_model", exif_ifd, LENS_MODEL),
                           ("software", ifd0, SOFTWARE)):
-        text = _text(_get(ifd, tag))
+        text = clean_text(_get(ifd, tag))
         if text:
             extra[key] = text
     return Clue(kind="device", value=value, normalized=value.lower(), confidence=0.9,
