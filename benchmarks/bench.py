@@ -89,8 +89,9 @@ def main() -> None:
     print(f"  items: {counts}")
     print()
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / "langid_compare.py")], check=False)
-    print()
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_audio.py")], check=False)
+    for extra in ("bench_audio.py", "bench_video.py"):
+        print()
+        subprocess.run([sys.executable, str(ROOT / "benchmarks" / extra)], check=False)
 
 
 if __name__ == "__main__":

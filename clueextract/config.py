@@ -35,6 +35,7 @@ class ScanConfig:
     max_image_pixels: int = 80_000_000        # decompression-bomb guard (declared width*height)
     max_file_bytes: int = 2_000_000_000       # larger files are recorded as skipped
     langid_backend: str = "lingua"
+    video_max_frames: int = 60                # cap on frames read (OCR) per video
     asr_model: str = "whisper-base"           # registry name, or a CTranslate2 Whisper folder in the model dir
     asr_beam_size: int = 1                    # greedy; temperature fallback on failure (see audio.asr)
     audio_block_s: float = 120.0              # decoded audio held at once (memory bound)

@@ -98,10 +98,11 @@ class Processor:
             with _open_verified(job.abs_path, job.sha256, self.config.max_file_bytes) as f:
                 if job.media_type == "image":
                     self._image(f.read(), result)
-                elif job.media_type in ("audio", "video"):
+                elif job.media_type == "video":
+                    self._video(f, result)
                     self.audio.run(f, result, self.text)
-                    if job.media_type == "video":
-                        result.info["video_note"] = "video frames are not read by this version; audio streams were"
+                elif job.media_type == "audio":
+                    self.audio.run(f, result, self.text)
                 else:
                     result.status = "skipped"
                     result.error = f"{job.media_type} content ({job.mime}) is not processed by this version"
@@ -112,6 +113,40 @@ class Processor:
         for ordinal, clue in enumerate(result.clues):  # ids follow content + position: same input, same ids
             clue.assign_id(job.sha256, ordinal)
         return result
+
+    def _video(self, f: BinaryIO, result: ItemResult) -> None:
+        """Container metadata, then OCR on the selected frames only; one clue per distinct text."""
+        from .metadata.container import container_clues
+        from .video.frames import select_frames
+        from .video.textmerge import merge
+
+        try:
+            result.clues.extend(container_clues(f))
+        except Exception as e:  # metadata is a bonus; hostile tags must not cost the frames
+            result.info["metadata_error"] = f"{type(e).__name__}: {e}"
+        f.seek(0)
+        sel = select_frames(f, max_frames=self.config.video_max_frames, threads=self.threads)
+        stats = sel.stats.to_json()
+        stats["selected"] = [fr.to_json() for fr in sel.frames]
+        result.info["video"] = stats
+        t = time.perf_counter()
+        read = [(fr.time_s, fr.intervals, self.ocr.read(fr.image)) for fr in sel.frames]
+        result.info["ocr_seconds"] = round(time.perf_counter() - t, 4)
+        result.info["ocr_calls"] = len(read)
+        for seen in merge(read):
+            line = seen.best
+            ocr = Clue(kind="ocr_text", value=line.text, normalized=" ".join(line.text.split()).casefold(),
+                       confidence=line.confidence, source=Source("ocr", line.engine, line.model, line.model_sha256),
+                       locator={"frame_time_s": sorted(round(x, 3) for x in seen.times), "bbox": list(line.bbox),
+                                "start_s": round(seen.first_s, 3), "end_s": round(seen.last_s, 3)},
+                       extra={"on_screen": seen.merged_intervals(), "frames_read": len(seen.times),
+                              "readings": sorted(seen.readings)})
+            result.clues.append(ocr)
+            result.clues.extend(self.text.extract(ocr))
+        problems = [e for e in stats.get("errors", []) if e != "no video stream"]
+        if problems:
+            result.status = "error"  # what was read before the problem is kept
+            result.error = "video: " + "; ".join(problems)[:2000]
 
     def _image(self, data: bytes, result: ItemResult) -> None:
         from .media.image import decode_image

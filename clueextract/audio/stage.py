@@ -58,7 +58,8 @@ class AudioStage:
             result.info["audio_problems"] = problems
             if any("failed" in p or "gave up" in p for p in problems):
                 result.status = "error"  # clues found before the failure are kept
-                result.error = "; ".join(problems)[:2000]
+                audio_error = "; ".join(problems)[:2000]
+                result.error = f"{result.error}; {audio_error}" if result.error else audio_error
 
     # -- one stream ----------------------------------------------------------------
     def _stream(self, f, st: StreamInfo, result: ItemResult, text_extractor, report: DecodeReport) -> None:

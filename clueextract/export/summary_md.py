@@ -34,9 +34,14 @@ def where(loc: dict) -> str:
         x0, y0, x1, y1 = loc["bbox"]
         parts.append(f"box {x0},{y0}–{x1},{y1}")
     if "frame_time_s" in loc:
-        parts.append(f"at {loc['frame_time_s']} s")
+        times = loc["frame_time_s"] if isinstance(loc["frame_time_s"], list) else [loc["frame_time_s"]]
+        shown = ", ".join(f"{t:.1f}" for t in times[:5]) + (" …" if len(times) > 5 else "")
+        parts.append(f"read at {shown} s")
     if "start_s" in loc:
-        parts.append(f"{loc['start_s']:.1f}–{loc.get('end_s', loc['start_s']):.1f} s")
+        span = f"{loc['start_s']:.1f}–{loc.get('end_s', loc['start_s']):.1f} s"
+        parts.append(f"on screen {span}" if "frame_time_s" in loc else span)
+    if "stream" in loc:
+        parts.append(f"audio stream {loc['stream']}")
     return "; ".join(parts)
 
 

@@ -1,0 +1,96 @@
+"""Videos end to end: each distinct view read once, texts with their times on screen, container metadata."""
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+
+import pytest
+
+from conftest import SAMPLES
+
+
+def _squash(s: str) -> str:
+    return "".join(s.split()).casefold()
+
+
+@pytest.fixture(scope="module")
+def video_manifest() -> dict:
+    return json.loads((SAMPLES / "manifest_video.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def video_by_path(samples_records):
+    items = {r["path"]: r for r in samples_records if r["record"] == "item"}
+    clues = defaultdict(list)
+    for r in samples_records:
+        if r["record"] == "clue":
+            clues[r["item_id"]].append(r)
+    return {p: (it, clues[it["item_id"]]) for p, it in items.items()}
+
+
+def _overlaps(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[1] + 0.5 and b[0] < a[1] + 0.5
+
+
+def test_texts_read_once_with_their_times_on_screen(video_by_path, video_manifest):
+    checked = found = 0
+    misses = []
+    for item in video_manifest["items"]:
+        it, clues = video_by_path[item["path"]]
+        assert it["status"] == "done" and it["media_type"] == "video", (item["path"], it["error"])
+        ocr = [c for c in clues if c["kind"] == "ocr_text"]
+        # one clue per distinct text: no two clues with the same squashed value
+        assert len({_squash(c["value"]) for c in ocr}) == len(ocr), item["path"]
+        for text in item["texts"]:
+            if not text.get("rapidocr_reads"):
+                continue
+            checked += 1
+            match = [c for c in ocr if _squash(text["text"]) in _squash(c["value"])]
+            if not match:
+                misses.append((item["path"], text["text"]))
+                continue
+            found += 1
+            shown = match[0]["extra"]["on_screen"]
+            assert any(_overlaps(s, iv) for s in shown for iv in text["intervals"]), (text, shown)
+            assert isinstance(match[0]["locator"]["frame_time_s"], list)
+    assert checked >= 30
+    assert found / checked >= 0.9, misses
+
+
+def test_far_fewer_ocr_calls_than_one_frame_per_second(samples_case, video_manifest):
+    from clueextract.store import CaseStore
+
+    store = CaseStore(samples_case)
+    infos = {r["path"]: json.loads(r["info_json"]) for r in store.items() if r["media_type"] == "video"}
+    store.close()
+    for item in video_manifest["items"]:
+        info = infos[item["path"]]
+        assert info["ocr_calls"] <= math.ceil(item["duration_s"]) * 0.7, (item["path"], info["ocr_calls"])
+
+
+def test_glimpse_is_read(video_by_path, video_manifest):
+    item = next(i for i in video_manifest["items"] if any("glimpse" in t.get("note", "") for t in i["texts"]))
+    _, clues = video_by_path[item["path"]]
+    glimpse = next(t for t in item["texts"] if "glimpse" in t.get("note", ""))
+    assert any(_squash(glimpse["text"]) in _squash(c["value"]) for c in clues if c["kind"] == "ocr_text")
+
+
+def test_container_location_and_device(video_by_path, video_manifest):
+    with_gps = [i for i in video_manifest["items"] if (i.get("metadata") or {}).get("gps_country")]
+    assert with_gps
+    for item in with_gps:
+        _, clues = video_by_path[item["path"]]
+        gps = [c for c in clues if c["kind"] == "gps"]
+        assert gps and max(gps[0]["countries"], key=lambda v: v["weight"])["country"] == item["metadata"]["gps_country"]
+        assert gps[0]["locator"]["field"].startswith("container")
+
+
+def test_quicktime_device_and_offset(video_by_path):
+    _, clues = video_by_path["video_paris_pan/street_pan.mov"]
+    kinds = defaultdict(list)
+    for c in clues:
+        kinds[c["kind"]].append(c)
+    assert any("iphone 13" in c["normalized"] for c in kinds["device"])
+    assert any(c["value"].startswith("+02") or c["normalized"] == "UTC+02:00" for c in kinds["timezone"])
+    assert any("FR" in c["extra"]["countries"] for c in kinds["timezone"])
