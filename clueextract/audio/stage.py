@@ -42,7 +42,15 @@ class AudioStage:
         self.source = Source("audio", self.ident.engine, self.ident.name, self.ident.sha256)
 
     def run(self, f: BinaryIO, result: ItemResult, text_extractor) -> None:
-        streams, fmt = probe(f)
+        """Every audio stream of the open file; problems are recorded, never raised, and
+        clues found before a problem are kept."""
+        import av
+
+        try:
+            streams, fmt = probe(f)
+        except av.FFmpegError as e:
+            _record_error(result, f"cannot open as audio: {e}")
+            return
         result.info["container"] = fmt
         result.info["audio_streams"] = [asdict(s) for s in streams]
         if not streams:
@@ -51,15 +59,16 @@ class AudioStage:
         problems = []
         for st in streams:
             report = DecodeReport()
-            self._stream(f, st, result, text_extractor, report)
+            try:
+                self._stream(f, st, result, text_extractor, report)
+            except Exception as e:  # one bad stream must not cost the others
+                report.errors.append(f"failed: {type(e).__name__}: {e}")
             result.info.setdefault("audio_decoded_s", []).append(round(report.seconds, 2))
             problems += [f"audio stream {st.index}: {e}" for e in report.errors]
         if problems:
             result.info["audio_problems"] = problems
             if any("failed" in p or "gave up" in p for p in problems):
-                result.status = "error"  # clues found before the failure are kept
-                audio_error = "; ".join(problems)[:2000]
-                result.error = f"{result.error}; {audio_error}" if result.error else audio_error
+                _record_error(result, "; ".join(problems)[:2000])
 
     # -- one stream ----------------------------------------------------------------
     def _stream(self, f, st: StreamInfo, result: ItemResult, text_extractor, report: DecodeReport) -> None:
@@ -129,6 +138,11 @@ class AudioStage:
                 yield buf, buf_start, segments
             carry = buf[cut:].copy()
             carry_start = buf_start + cut / RATE
+
+
+def _record_error(result: ItemResult, message: str) -> None:
+    result.status = "error"
+    result.error = f"{result.error}; {message}" if result.error else message
 
 
 def _with_last(it) -> Iterator[tuple[object, bool]]:
