@@ -34,6 +34,7 @@ bench: $(STAMP)
 samples: $(STAMP)
 	$(BIN)/python scripts/make_samples.py
 	$(BIN)/python scripts/make_audio_samples.py
+	$(BIN)/python scripts/make_video_samples.py
 
 system-deps:
 	scripts/install_system_deps.sh

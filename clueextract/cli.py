@@ -36,6 +36,7 @@ def scan(
     known_hashes: List[Path] = typer.Option([], "--known-hashes", help="Known-hash list (not yet supported)."),
     ray: Optional[str] = typer.Option(None, "--ray", help="Ray cluster address (not yet supported)."),
     packs_dir: Optional[Path] = typer.Option(None, "--packs-dir", help="Folder of language packs."),
+    video_max_frames: int = typer.Option(60, "--video-max-frames", min=1, help="Most frames read (OCR) per video."),
     asr_model: str = typer.Option("whisper-base", "--asr-model",
                                   help="Speech model: whisper-base, or a CTranslate2 Whisper folder name in the model directory."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
@@ -56,7 +57,8 @@ def scan(
         if p.is_dir() and _inside(case, p):
             _fail(f"the case folder {case} lies inside the evidence {p}: clueextract never writes into evidence")
     config = ScanConfig(packs=tuple(packs.split(",")), workers=workers, series_by=series_by,
-                        packs_dir=str(packs_dir) if packs_dir else None, asr_model=asr_model)
+                        packs_dir=str(packs_dir) if packs_dir else None, asr_model=asr_model,
+                        video_max_frames=video_max_frames)
     progress = None if quiet else _progress()
     try:
         report = run_scan(evidence, case, config, progress=progress)
