@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
-from . import TOOL, __version__
+from . import TOOL
 from .config import ScanConfig
 from .ingest.hashing import hash_file
 from .ingest.sniff import sniff

@@ -11,7 +11,7 @@ import hashlib
 import os
 import stat
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, BinaryIO, Optional
 
 from . import TOOL

@@ -9,11 +9,11 @@ block is decoded. Spans continue across blocks while the language does.
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import BinaryIO, Iterator, Optional
+from typing import BinaryIO, Iterator
 
 import numpy as np
 
-from ..models import spec, verified_path
+from ..models import verified_path
 from ..records import Clue, ItemResult, Source
 from ..text.langcountries import countries_for_language
 from .asr import DecodingOptions, Transcriber

@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any, BinaryIO, Iterable, Mapping, Optional
 
 from clueextract.countries import split_vote
-from clueextract.metadata.exif import (GPS_NEAR_KM, GPS_WEIGHT, GPS_WEIGHT_FAR, MAX_TEXT_CHARS, TIMEZONE_STRENGTH,
+from clueextract.metadata.exif import (gps_point_clue, MAX_TEXT_CHARS, TIMEZONE_STRENGTH,
                                        clean_text, listing, parse_offset)
 from clueextract.records import Clue, CountryVote, Source
 
@@ -152,50 +152,13 @@ def _locator(name: str, stream: Optional[int]) -> dict[str, Any]:
 
 def _gps_clue(lat: float, lon: float, alt: Optional[float], name: str, stream: Optional[int],
               raw: str, also: list[str]) -> Clue:
-    """Same decisions as the EXIF gps clue (exif._gps_clue), for a point read from a tag."""
-    from clueextract.geo import reverse
-
-    value = f"{lat:.6f},{lon:.6f}"
+    """The EXIF gps clue's decisions (exif.gps_point_clue), for a point read from a tag."""
     extra: dict[str, Any] = {"lat": round(lat, 6), "lon": round(lon, 6), "raw": raw}
     if alt is not None:
         extra["altitude"] = round(alt, 2)
     if also:
         extra["also_in"] = also
-    source = Source(stage="metadata", engine=f"reverse_geocoder {reverse.engine_version()}",
-                    model=reverse.DATASET_NAME, model_sha256=None)
-    votes: list[CountryVote] = []
-    confidence = 0.95
-    if lat == 0.0 and lon == 0.0:
-        extra.update(country=None, no_vote_reason=(
-            "GPS 0,0 ('Null Island' in the Gulf of Guinea) is what many devices write when "
-            "they have no fix; no country inferred"))
-        confidence = 0.1
-    else:
-        try:
-            place = reverse.reverse_geocode(lat, lon)
-            source = Source(stage="metadata", engine=source.engine, model=reverse.DATASET_NAME,
-                            model_sha256=reverse.dataset_sha256())
-        except Exception as exc:  # noqa: BLE001 - geocoder data unreadable: keep the point
-            log.warning("reverse geocode failed: %s", exc)
-            place = None
-            extra.update(country=None, no_vote_reason=f"offline reverse geocoder unavailable: {exc}")
-        if place is not None:
-            extra.update(admin1=place.admin1, place=place.place,
-                         distance_km=round(place.distance_km, 1), country=place.country)
-            if place.country is None:
-                extra["no_vote_reason"] = place.note
-            else:
-                where = ", ".join(x for x in (place.place, place.admin1) if x)
-                weight = GPS_WEIGHT if place.distance_km <= GPS_NEAR_KM else GPS_WEIGHT_FAR
-                reason = (f"video container tag {name} puts the recording at {lat:.6f}, {lon:.6f}, "
-                          f"{place.distance_km:.1f} km from {where} ({place.country}), offline "
-                          "GeoNames reverse geocode")
-                if weight < GPS_WEIGHT:
-                    reason += (f"; nearest place over {GPS_NEAR_KM:.0f} km away, so the point "
-                               "may lie across a border or offshore")
-                votes.append(CountryVote(place.country, weight, reason))
-    return Clue(kind="gps", value=value, normalized=value, confidence=confidence, source=source,
-                locator=_locator(name, stream), countries=votes, extra=extra)
+    return gps_point_clue(lat, lon, extra, _locator(name, stream), f"Video container tag {name}:")
 
 
 def _gps_clues(scopes: list[tuple[Optional[int], list[tuple[str, str, str]]]]) -> list[Clue]:

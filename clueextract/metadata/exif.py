@@ -151,32 +151,13 @@ def listing(codes: list[str]) -> str:
     return shown + (f" and {len(codes) - MAX_LISTED} more" if len(codes) > MAX_LISTED else "")
 
 
-# ---------------------------------------------------------------- clue builders
-
-def _gps_clue(gps: Mapping[int, Any]) -> Optional[Clue]:
+def gps_point_clue(lat: float, lon: float, extra: dict[str, Any], locator: dict[str, Any], origin: str) -> Clue:
+    """A `gps` clue for a point read from metadata (EXIF here, container tags in container.py):
+    offline reverse geocoding, one strong vote for the country, no vote for 0,0 or open sea.
+    origin names where the point was read, first words of the reason ("EXIF GPS")."""
     from clueextract.geo import reverse
 
-    lat_abs, lon_abs = _dms(_get(gps, GPS_LAT)), _dms(_get(gps, GPS_LON))
-    lat_ref, lon_ref = _ref(_get(gps, GPS_LAT_REF), "NS"), _ref(_get(gps, GPS_LON_REF), "EW")
-    if lat_abs is None or lon_abs is None:
-        return None
-    if lat_abs > 90 or lon_abs > 180:
-        return None
-    if (lat_ref is None or lon_ref is None) and (lat_abs, lon_abs) != (0.0, 0.0):
-        return None  # hemisphere unknown: the sign, hence the country, would be a guess
-    lat = -lat_abs if lat_ref == "S" else lat_abs
-    lon = -lon_abs if lon_ref == "W" else lon_abs
     value = f"{lat:.6f},{lon:.6f}"
-    extra: dict[str, Any] = {"lat": round(lat, 6), "lon": round(lon, 6)}
-    alt = _number(_get(gps, GPS_ALT))
-    if alt is not None and abs(alt) < 100_000:
-        alt_ref = _get(gps, GPS_ALT_REF)
-        below = alt_ref in (1, b"\x01") or (isinstance(alt_ref, (bytes, bytearray)) and alt_ref[:1] == b"\x01")
-        extra["altitude"] = round(-alt if below else alt, 2)
-    status = _ref(_get(gps, GPS_STATUS), "AV")
-    if status:
-        extra["gps_status"] = status  # "V" = measurement void/interrupted per EXIF
-
     source = Source(stage="metadata", engine=f"reverse_geocoder {reverse.engine_version()}",
                     model=reverse.DATASET_NAME, model_sha256=None)
     votes: list[CountryVote] = []
@@ -203,14 +184,40 @@ def _gps_clue(gps: Mapping[int, Any]) -> Optional[Clue]:
             else:
                 where = ", ".join(x for x in (place.place, place.admin1) if x)
                 weight = GPS_WEIGHT if place.distance_km <= GPS_NEAR_KM else GPS_WEIGHT_FAR
-                reason = (f"EXIF GPS {lat:.6f}, {lon:.6f} is {place.distance_km:.1f} km from "
+                reason = (f"{origin} {lat:.6f}, {lon:.6f} is {place.distance_km:.1f} km from "
                           f"{where} ({place.country}), offline GeoNames reverse geocode")
                 if weight < GPS_WEIGHT:
                     reason += (f"; nearest place over {GPS_NEAR_KM:.0f} km away, so the point "
                                "may lie across a border or offshore")
                 votes.append(CountryVote(place.country, weight, reason))
     return Clue(kind="gps", value=value, normalized=value, confidence=confidence, source=source,
-                locator={"field": "EXIF GPS"}, countries=votes, extra=extra)
+                locator=locator, countries=votes, extra=extra)
+
+
+# ---------------------------------------------------------------- clue builders
+
+def _gps_clue(gps: Mapping[int, Any]) -> Optional[Clue]:
+    lat_abs, lon_abs = _dms(_get(gps, GPS_LAT)), _dms(_get(gps, GPS_LON))
+    lat_ref, lon_ref = _ref(_get(gps, GPS_LAT_REF), "NS"), _ref(_get(gps, GPS_LON_REF), "EW")
+    if lat_abs is None or lon_abs is None:
+        return None
+    if lat_abs > 90 or lon_abs > 180:
+        return None
+    if (lat_ref is None or lon_ref is None) and (lat_abs, lon_abs) != (0.0, 0.0):
+        return None  # hemisphere unknown: the sign, hence the country, would be a guess
+    lat = -lat_abs if lat_ref == "S" else lat_abs
+    lon = -lon_abs if lon_ref == "W" else lon_abs
+    extra: dict[str, Any] = {"lat": round(lat, 6), "lon": round(lon, 6)}
+    alt = _number(_get(gps, GPS_ALT))
+    if alt is not None and abs(alt) < 100_000:
+        alt_ref = _get(gps, GPS_ALT_REF)
+        below = alt_ref in (1, b"\x01") or (isinstance(alt_ref, (bytes, bytearray)) and alt_ref[:1] == b"\x01")
+        extra["altitude"] = round(-alt if below else alt, 2)
+    status = _ref(_get(gps, GPS_STATUS), "AV")
+    if status:
+        extra["gps_status"] = status  # "V" = measurement void/interrupted per EXIF
+
+    return gps_point_clue(lat, lon, extra, {"field": "EXIF GPS"}, "EXIF GPS")
 
 
 def parse_offset(text: Optional[str]) -> Optional[int]:
