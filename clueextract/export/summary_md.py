@@ -57,7 +57,7 @@ def tally_line(ranked: list[dict], n: int = 6) -> str:
     if not ranked:
         return "no country evidence"
     return " · ".join(f"**{r['country']}** {country_name(r['country'])} {r['score']:.2f} ({r['probability']:.0%}, "
-                      f"{len(r['clue_ids'])} clues)" for r in ranked[:n])
+                      f"{len(r['clue_ids'])} clue{'' if len(r['clue_ids']) == 1 else 's'})" for r in ranked[:n])
 
 
 def write_summary_md(store: CaseStore, path: Path) -> None:
