@@ -6,13 +6,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench samples system-deps lock clean-demo
+.PHONY: demo test bench samples system-deps lock
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] in ((3, 11), (3, 12)) else "clueextract needs Python 3.11 (3.12 works)")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	PYTHON=$(BIN)/python scripts/install_system_deps.sh --ocr
 	$(BIN)/clueextract models install
 	$(BIN)/clueextract models verify
 	touch $(STAMP)
@@ -36,8 +37,8 @@ samples: $(STAMP)
 	$(BIN)/python scripts/make_audio_samples.py
 	$(BIN)/python scripts/make_video_samples.py
 
-system-deps:
-	scripts/install_system_deps.sh
+system-deps: $(STAMP)
+	PYTHON=$(BIN)/python scripts/install_system_deps.sh --ocr --samples
 
 # Re-pin dependencies after editing pyproject.toml (needs uv: pip install uv)
 lock:

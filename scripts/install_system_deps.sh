@@ -1,16 +1,36 @@
 #!/usr/bin/env bash
-# System packages the project's scripts need, installed through the system package manager.
-# Fonts and espeak-ng to regenerate samples_benign/ (make samples). The scan itself needs none.
-set -euo pipefail
-PKGS=(fonts-noto-core fonts-noto-cjk espeak-ng)
+# System packages the project needs, installed through the system package manager when permitted.
+#   scripts/install_system_deps.sh --ocr      Tesseract + the traineddata every language pack names (scan, tests)
+#   scripts/install_system_deps.sh --samples  fonts and espeak-ng (regenerating samples_benign/)
+# Without apt-get, or without root/sudo, it prints what to install and exits 0: the scan then
+# runs with the engines it has, and `clueextract doctor` says what is missing.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+want=()
+for arg in "$@"; do
+  case "$arg" in
+    --ocr) want+=($(${PYTHON:-.venv/bin/python} scripts/tesseract_packages.py)) ;;
+    --samples) want+=(fonts-noto-core fonts-noto-cjk espeak-ng) ;;
+    *) echo "usage: $0 [--ocr] [--samples]" >&2; exit 2 ;;
+  esac
+done
+[ ${#want[@]} -gt 0 ] || { echo "usage: $0 [--ocr] [--samples]" >&2; exit 2; }
+missing=()
+for p in "${want[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -eq 0 ]; then echo "system packages present: ${want[*]}"; exit 0; fi
 if ! command -v apt-get >/dev/null; then
-  echo "no apt-get: install these packages with your system's package manager: ${PKGS[*]}" >&2
-  exit 1
+  echo "WARNING: no apt-get here; install these with your package manager: ${missing[*]}" >&2
+  exit 0
 fi
 SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-missing=()
-for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if [ ${#missing[@]} -eq 0 ]; then echo "system packages present: ${PKGS[*]}"; exit 0; fi
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ "$(id -u)" -ne 0 ]; then
+  if sudo -n true 2>/dev/null; then SUDO="sudo"; else
+    echo "WARNING: not root and no password-less sudo; to install run: sudo apt-get install ${missing[*]}" >&2
+    exit 0
+  fi
+fi
+$SUDO apt-get update -qq || echo "WARNING: apt-get update failed; trying the install anyway" >&2
+if ! DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
+  echo "WARNING: could not install: ${missing[*]}; the scan will use the engines it has (see clueextract doctor)" >&2
+fi
+exit 0

@@ -1,0 +1,32 @@
+"""Print the Debian packages for Tesseract and every traineddata the language packs name.
+
+Used by scripts/install_system_deps.sh; `clueextract doctor` uses the same mapping to
+say what is missing."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def traineddata(packs_dir: Path) -> list[str]:
+    names = set()
+    for f in sorted(packs_dir.glob("*.yaml")):
+        data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+        names.update((data.get("ocr") or {}).get("tesseract") or [])
+    return sorted(names)
+
+
+def debian_package(name: str) -> str:
+    """tesseract-ocr-<code>, with Tesseract's underscores as Debian's dashes (chi_sim -> chi-sim)."""
+    return "tesseract-ocr-" + name.lower().replace("_", "-")
+
+
+if __name__ == "__main__":
+    packs = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "language_packs"
+    # tgl is covered by fil in Debian; eng and osd come with tesseract-ocr itself
+    skip = {"eng", "osd", "tgl"}
+    print(" ".join(["tesseract-ocr"] + [debian_package(n) for n in traineddata(packs) if n not in skip]))
