@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from . import TOOL
 
@@ -229,24 +229,48 @@ def models_verify() -> None:
 
 @app.command()
 def doctor() -> None:
-    """What is installed and verified, and what is missing."""
+    """What is installed and verified, and what is missing with the command that installs it."""
     from importlib.metadata import PackageNotFoundError, version
 
     from .config import default_packs_dir
     from .models import status
-    from .packs import available, validate_file
+    from .packs import available, load_pack, validate_file
 
-    t = Table("component", "state", "detail")
-    for lib in ("rapidocr", "onnxruntime", "lingua-language-detector", "phonenumbers", "babel", "tldextract",
-                "reverse-geocoder", "pillow"):
+    t = Table("component", "state", Column("detail", overflow="fold"))
+    for lib in ("rapidocr", "onnxruntime", "tesserocr", "faster-whisper", "ctranslate2", "av",
+                "lingua-language-detector", "phonenumbers", "babel", "tldextract", "reverse-geocoder", "pillow"):
         try:
             t.add_row(lib, "ok", version(lib))
         except PackageNotFoundError:
-            t.add_row(lib, "[red]missing[/red]", f"pip install {lib}")
+            t.add_row(lib, "[red]missing[/red]", "make demo (or: .venv/bin/pip install -r requirements.lock)")
     for r in status():
         t.add_row(f"model {r['name']}", "ok" if r["ok"] else "[red]bad[/red]", r["problem"] or r["path"] or "")
     files = available(default_packs_dir())
     bad = [f for f in files if validate_file(f)]
     t.add_row("language packs", "ok" if files and not bad else "[red]problem[/red]",
               f"{len(files)} in {default_packs_dir()}" + (f", invalid: {', '.join(f.stem for f in bad)}" if bad else ""))
+    _doctor_tesseract(t, [load_pack(f) for f in files if f not in bad])
+    try:
+        import easyocr  # noqa: F401
+
+        t.add_row("easyocr (optional)", "ok", version("easyocr"))
+    except Exception:
+        t.add_row("easyocr (optional)", "not installed", ".venv/bin/pip install -e '.[easyocr]' (about 6 GB with PyTorch)")
     Console().print(t)
+
+
+def _doctor_tesseract(t: Table, packs) -> None:
+    from .ocr.tesseract import find_tessdata
+    from .scripts_hint import tesseract_install_command
+
+    tessdata = find_tessdata()
+    needed = sorted({n for p in packs for n in p.data["ocr"].get("tesseract", [])})
+    if tessdata is None:
+        t.add_row("tesseract traineddata", "[red]missing[/red]",
+                  f"no tessdata folder found; install: {tesseract_install_command(needed)}")
+        return
+    have = {f.stem for f in tessdata.glob("*.traineddata")}
+    missing = [n for n in needed if n not in have and not (n == "tgl" and "fil" in have)]
+    t.add_row("tesseract traineddata", "ok" if not missing else "[yellow]partial[/yellow]",
+              f"{tessdata}: {len(have)} languages" +
+              (f"; missing {', '.join(missing)}: {tesseract_install_command(missing)}" if missing else ""))

@@ -20,13 +20,9 @@ def traineddata(packs_dir: Path) -> list[str]:
     return sorted(names)
 
 
-def debian_package(name: str) -> str:
-    """tesseract-ocr-<code>, with Tesseract's underscores as Debian's dashes (chi_sim -> chi-sim)."""
-    return "tesseract-ocr-" + name.lower().replace("_", "-")
-
-
 if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    from clueextract.scripts_hint import debian_packages
+
     packs = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "language_packs"
-    # tgl is covered by fil in Debian; eng and osd come with tesseract-ocr itself
-    skip = {"eng", "osd", "tgl"}
-    print(" ".join(["tesseract-ocr"] + [debian_package(n) for n in traineddata(packs) if n not in skip]))
+    print(" ".join(debian_packages(traineddata(packs))))
