@@ -5,6 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+STAMP_EASYOCR := $(VENV)/.installed-easyocr
 
 .PHONY: demo test bench samples system-deps lock
 
@@ -25,7 +26,12 @@ demo: $(STAMP)
 	@echo "Summary for experts: $(CURDIR)/demo-case/summary.md"
 	@echo "Records for pipelines: $(CURDIR)/demo-case/clues.jsonl (schema: clueextract/schema/clues.schema.json)"
 
-test: $(STAMP)
+# The optional EasyOCR engine (PyTorch, ~6 GB) is installed for the tests so they really run.
+$(STAMP_EASYOCR): $(STAMP) requirements-easyocr.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-easyocr.lock
+	touch $(STAMP_EASYOCR)
+
+test: $(STAMP_EASYOCR)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
@@ -41,6 +47,7 @@ system-deps: $(STAMP)
 	PYTHON=$(BIN)/python scripts/install_system_deps.sh --ocr --samples
 
 # Re-pin dependencies after editing pyproject.toml (needs uv: pip install uv)
+LOCK_OPTS := --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28
 lock:
-	uv pip compile pyproject.toml requirements-build.in --extra test --generate-hashes \
-	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 -o requirements.lock
+	uv pip compile pyproject.toml requirements-build.in --extra test $(LOCK_OPTS) -o requirements.lock
+	uv pip compile pyproject.toml requirements-build.in --extra test --extra easyocr $(LOCK_OPTS) -o requirements-easyocr.lock

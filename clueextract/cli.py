@@ -217,10 +217,10 @@ def models_install() -> None:
 
 @models_app.command("verify")
 def models_verify() -> None:
-    """Hash every model file; exit 1 if any is missing or does not match its pinned SHA-256."""
+    """Hash every model file; exit 1 if a required one is missing, or any does not match its pinned SHA-256."""
     from .models import status
 
-    bad = [r for r in status() if not r["ok"]]
+    bad = [r for r in status() if not r["ok"] and not (r["optional"] and r["size"] is None)]
     for r in status():
         err.print(f"{'ok ' if r['ok'] else 'BAD'} {r['name']} {r['sha256']} {r['problem'] or ''}", soft_wrap=True)
     if bad:

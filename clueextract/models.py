@@ -34,6 +34,7 @@ class ModelSpec:
     sha256: str
     license: str = ""
     assemble: Optional[dict] = field(default=None, compare=False)
+    optional: Optional[str] = None  # optional engine's model: how to install it; missing is not an error
 
     def path(self, model_dir: Optional[Path] = None) -> Optional[Path]:
         if self.package:
@@ -155,8 +156,9 @@ def status(model_dir: Optional[Path] = None) -> list[dict]:
         p = m.path(model_dir)
         row = {"name": m.name, "engine": m.engine, "role": m.role, "source": m.package or "model dir",
                "path": str(p) if p else None, "sha256": m.sha256, "license": m.license}
+        row["optional"] = bool(m.optional)
         if p is None or not p.is_file():
-            hint = " (run: clueextract models install)" if m.assemble else ""
+            hint = " (run: clueextract models install)" if m.assemble else (f" (optional: {m.optional})" if m.optional else "")
             row.update(size=None, ok=False, problem="missing" + hint)
         else:
             row["size"] = p.stat().st_size

@@ -55,6 +55,8 @@ def engines_identity(config: ScanConfig, cand: Candidates) -> dict[str, Any]:
     data_dir = os.path.join(os.path.dirname(__file__), "data")
     data = {n: hashlib.sha256(open(os.path.join(data_dir, n), "rb").read()).hexdigest()
             for n in sorted(os.listdir(data_dir)) if n.endswith(".json")}
+    if config.ocr_engine == "easyocr":  # only then: version() raises for what is not installed
+        libs += ["easyocr", "torch", "torchvision"]
     engines = {config.ocr_engine, "faster-whisper"}
     return {"tool": TOOL, "libraries": {n: version(n) for n in libs},
             "models": {m.name: m.sha256 for m in registry() if m.engine in engines},
