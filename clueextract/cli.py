@@ -37,6 +37,8 @@ def scan(
     ray: Optional[str] = typer.Option(None, "--ray", help="Ray cluster address (not yet supported)."),
     packs_dir: Optional[Path] = typer.Option(None, "--packs-dir", help="Folder of language packs."),
     video_max_frames: int = typer.Option(60, "--video-max-frames", min=1, help="Most frames read (OCR) per video."),
+    ocr_engine: str = typer.Option("auto", "--ocr-engine",
+                                   help="auto (RapidOCR boxes, each read by RapidOCR or Tesseract by script) | rapidocr | easyocr"),
     asr_model: str = typer.Option("whisper-base", "--asr-model",
                                   help="Speech model: whisper-base, or a CTranslate2 Whisper folder name in the model directory."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
@@ -48,6 +50,8 @@ def scan(
 
     if series_by not in ("folder", "none"):
         _fail("--series-by must be 'folder' or 'none'")
+    if ocr_engine not in ("auto", "rapidocr", "easyocr"):
+        _fail("--ocr-engine must be auto, rapidocr or easyocr")
     if known_hashes or ray:
         _fail("--known-hashes and --ray are not available in this version")
     missing = [str(p) for p in evidence if not p.exists() and not p.is_symlink()]
@@ -58,7 +62,7 @@ def scan(
             _fail(f"the case folder {case} lies inside the evidence {p}: clueextract never writes into evidence")
     config = ScanConfig(packs=tuple(packs.split(",")), workers=workers, series_by=series_by,
                         packs_dir=str(packs_dir) if packs_dir else None, asr_model=asr_model,
-                        video_max_frames=video_max_frames)
+                        video_max_frames=video_max_frames, ocr_engine=ocr_engine)
     progress = None if quiet else _progress()
     try:
         report = run_scan(evidence, case, config, progress=progress)

@@ -29,7 +29,7 @@ class ScanConfig:
     packs: tuple[str, ...] = ("auto",)        # pack codes, or ("auto",) for every installed pack
     series_by: str = "folder"                 # "folder" | "none"
     workers: int = 1
-    ocr_engine: str = "rapidocr"
+    ocr_engine: str = "auto"                  # auto (RapidOCR + Tesseract routing) | rapidocr | easyocr
     ocr_min_confidence: float = 0.5           # lines below are dropped (RapidOCR text_score)
     ocr_max_side: int = 2000                  # images are downscaled to this before detection
     max_image_pixels: int = 80_000_000        # decompression-bomb guard (declared width*height)

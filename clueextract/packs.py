@@ -103,10 +103,15 @@ class Candidates:
     languages: tuple[str, ...]
     regions: tuple[str, ...]
     speech: tuple[str, ...]
+    packs: tuple[Pack, ...] = ()  # the packs themselves (OCR routing reads their scripts and traineddata)
 
     @classmethod
     def from_packs(cls, packs: list[Pack]) -> "Candidates":
-        return cls(tuple(candidate_languages(packs)), tuple(candidate_regions(packs)), tuple(candidate_speech(packs)))
+        return cls(tuple(candidate_languages(packs)), tuple(candidate_regions(packs)), tuple(candidate_speech(packs)),
+                   tuple(packs))
+
+    def tesseract_languages(self) -> list[str]:
+        return sorted({n for p in self.packs for n in p.data["ocr"].get("tesseract", [])})
 
 
 def candidate_languages(packs: Iterable[Pack]) -> list[str]:

@@ -57,12 +57,33 @@ def engines_identity(config: ScanConfig, cand: Candidates) -> dict[str, Any]:
             for n in sorted(os.listdir(data_dir)) if n.endswith(".json")}
     if config.ocr_engine == "easyocr":  # only then: version() raises for what is not installed
         libs += ["easyocr", "torch", "torchvision"]
-    engines = {config.ocr_engine, "faster-whisper"}
+    ocr = ocr_identity(config, cand)
+    engines = {"rapidocr" if config.ocr_engine == "auto" else config.ocr_engine, "faster-whisper"}
     return {"tool": TOOL, "libraries": {n: version(n) for n in libs},
             "models": {m.name: m.sha256 for m in registry() if m.engine in engines},
-            "asr_decoding": decoding_options(config).to_json(),
+            "asr_decoding": decoding_options(config).to_json(), "ocr": ocr,
             "data": data, "candidate_languages": list(cand.languages), "candidate_regions": list(cand.regions),
             "candidate_speech": list(cand.speech)}
+
+
+def ocr_identity(config: ScanConfig, cand: Candidates) -> dict[str, Any]:
+    """Which OCR engines a scan will use; for Tesseract, every traineddata file with its SHA-256."""
+    if config.ocr_engine != "auto":
+        return {"engine": config.ocr_engine}
+    from .ocr.tesseract import file_sha256, find_tessdata
+
+    tessdata = find_tessdata()
+    if tessdata is None:
+        return {"engine": "rapidocr", "note": "no Tesseract data found: RapidOCR alone"}
+    used = {n: tessdata / f"{n}.traineddata" for n in cand.tesseract_languages() + ["eng"]}
+    return {"engine": "rapidocr+tesseract", "tesseract": _tesserocr_version(), "tessdata": str(tessdata),
+            "traineddata": {n: file_sha256(p) for n, p in sorted(used.items()) if p.is_file()}}
+
+
+def _tesserocr_version() -> str:
+    import tesserocr
+
+    return tesserocr.tesseract_version().split()[1]
 
 
 class EvidenceChanged(RuntimeError):
@@ -77,7 +98,7 @@ class Processor:
         self.config = config
         self.cand = cand
         self.threads = threads
-        self.ocr = make_engine(config.ocr_engine, threads)
+        self.ocr = make_engine(config.ocr_engine, threads, cand.packs)
         self.text = TextClueExtractor(list(cand.languages), list(cand.regions), backend=config.langid_backend)
         self._audio = None
 

@@ -179,8 +179,11 @@ def test_provenance_on_every_clue(samples_records):
             continue
         src = rec["source"]
         assert src["stage"] and src["engine"] and rec["tool_version"]
-        if rec["kind"] == "ocr_text":
+        if rec["kind"] == "ocr_text" and src["engine"].startswith("rapidocr"):
             assert pinned[src["model"]] == src["model_sha256"]
+        elif rec["kind"] == "ocr_text":  # Tesseract: traineddata named, hashed, listed in the run record
+            assert src["engine"].startswith("tesseract") and len(src["model_sha256"]) == 64
+            assert all(part in run["engines"]["ocr"]["traineddata"] for part in src["model"].split("+"))
         for vote in rec["countries"]:
             assert vote["reason"] and 0 <= vote["weight"] <= 1
 
@@ -191,3 +194,31 @@ def test_summary_reads_well(samples_case, manifest):
         assert f"## Series `{series.replace('_', chr(92) + '_')}`" in md
     assert "Thailand" in md and "EXIF GPS" in md and "why:" in md
     assert "<img" not in md and "![" not in md  # text only
+
+
+def test_non_latin_scripts_are_read_through_tesseract_routing(by_path, manifest):
+    """Thai, Hangul, Arabic, Devanagari and Cyrillic lines (RapidOCR alone cannot read them)."""
+    import difflib
+
+    total, read, misses = 0, 0, []
+    per_script: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for entry in manifest["items"]:
+        _, clues = by_path[entry["path"]]
+        ocr = [c for c in clues if c["kind"] == "ocr_text"]
+        for line in entry["lines"]:
+            if line["script"] not in ("Thai", "Hang", "Arab", "Deva", "Cyrl"):
+                continue
+            best = max((difflib.SequenceMatcher(None, _squash(line["text"]), _squash(c["value"])).ratio()
+                        for c in ocr), default=0.0)
+            total += 1
+            per_script[line["script"]][1] += 1
+            if best >= 0.8:
+                read += 1
+                per_script[line["script"]][0] += 1
+            else:
+                misses.append((entry["path"], line["text"], round(best, 2)))
+    assert total >= 20 and all(n >= 2 for _, n in per_script.values())
+    assert read / total >= 0.8, (dict(per_script), misses)
+    thai = by_path["bangkok_market/fruit_stall_sign.jpg"][1]
+    assert any(c["kind"] == "text_language" and c["value"] == "th" for c in thai)
+    assert any(c["kind"] == "ocr_text" and c["source"]["engine"].startswith("tesseract") for c in thai)

@@ -4,12 +4,22 @@ from __future__ import annotations
 from .base import OcrEngine, OcrLine
 
 
-ENGINES = ("rapidocr", "easyocr")
+ENGINES = ("auto", "rapidocr", "easyocr")
 
 
-def make_engine(name: str, threads: int) -> OcrEngine:
-    """rapidocr: RapidOCR alone (Latin, Chinese, Japanese). easyocr: EasyOCR alone (optional extra,
-    English weights)."""
+def make_engine(name: str, threads: int, packs=()) -> OcrEngine:
+    """auto: RapidOCR finds the boxes, each box is read by the engine that reads its script
+    (RapidOCR or Tesseract with the packs' traineddata); RapidOCR alone when no Tesseract
+    data is installed. rapidocr: RapidOCR alone (Latin, Chinese, Japanese). easyocr:
+    EasyOCR alone (optional extra, English weights)."""
+    if name == "auto":
+        from .tesseract import find_tessdata
+
+        if find_tessdata() is not None and packs:
+            from .router import RoutedOcr
+
+            return RoutedOcr(list(packs), threads=threads)
+        name = "rapidocr"
     if name == "rapidocr":
         from .rapid import RapidOcrEngine
 

@@ -1,0 +1,224 @@
+"""Tesseract recogniser for single text-line crops, in-process through tesserocr.
+
+Why: RapidOCR's recogniser reads Latin, Chinese and Japanese only; on Thai, Hangul,
+Arabic, Devanagari and Cyrillic it returns garbage Latin or nothing. Tesseract's LSTM
+models read those scripts well *when handed one text line*: full-image Tesseract on
+sign photos was measured noisy, so the router (router.py) gives it RapidOCR's detected
+boxes, one crop at a time.
+
+Choices, each measured on the 60 detector crops of the Thai, Korean, Arabic, Hindi and
+Russian samples in samples_benign/ (2-core build machine):
+- In-process tesserocr, not one `tesseract` process per crop. On 30 crops x 1 language
+  (tha/kor/ara+fas/hin/rus+ukr as each crop's country needs, same preprocessed image):
+  tesserocr 0.024 s per crop (0.71 s in all); Debian `tesseract` 5.3 CLI, one process per
+  crop with OMP_THREAD_LIMIT=1, 0.31 s per crop (9.4 s in all) - 13x slower, almost all of
+  it process start and model load. Same text from both on 28 of the 30 crops (the CLI
+  is Tesseract 5.3.0, the wheel 5.5.4). See benchmarks/bench_ocr_engines.py --cli.
+- Page segmentation mode 13 (raw line), not 7 (single line): with PSM 7, Tesseract's
+  layout pass threw away three clean, large Arabic lines ("صيدلية النخيل", "٢٥ كيس شاي")
+  and returned nothing; PSM 13 read all of them and was no worse elsewhere
+  (mean best-line similarity 0.83 vs 0.78, 0 empty crops vs 3).
+- Grayscale, dark-on-light polarity, scaled to a 48 px line: 1.3x faster than colour at
+  native size (0.88 s vs 1.19 s for the 60 crops) with the same accuracy; padding the crop
+  made PSM 13 worse.
+- The wheel's bundled libtesseract is built without OpenMP, so one call uses one core;
+  the GIL is released during recognition, so up to `threads` crops are recognised in
+  parallel, each worker thread with its own API objects (2 threads: 0.30 s wall vs 0.55 s
+  for the same 20 lines). OMP_THREAD_LIMIT is set to the thread budget (if unset) for
+  labs whose tesserocr links an OpenMP libtesseract.
+
+Tessdata is found (first that exists): the `tessdata` argument, $CLUEEXTRACT_TESSDATA,
+$TESSDATA_PREFIX (the folder itself or its parent), then the Debian/Ubuntu, Fedora,
+Homebrew and /usr/local locations. Nothing is ever downloaded.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Optional, Sequence
+
+import numpy as np
+
+KNOWN_TESSDATA = (
+    "/usr/share/tesseract-ocr/5/tessdata",
+    "/usr/share/tesseract-ocr/4.00/tessdata",
+    "/usr/share/tessdata",
+    "/usr/local/share/tessdata",
+    "/opt/homebrew/share/tessdata",
+)
+LINE_HEIGHT = 48
+PSM_RAW_LINE = 13
+_BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+class TesseractUnavailable(RuntimeError):
+    """tesserocr is not installed, or no tessdata folder with the wanted languages was found."""
+
+
+@dataclass(frozen=True)
+class TessReading:
+    text: str                                   # the line, logical order, bidi marks removed
+    confidence: float                           # mean word confidence, 0..1
+    words: tuple[tuple[str, float, str], ...]   # (word, confidence 0..1, traineddata that read it)
+    lang: str                                   # the language spec it ran with ("ara+fas+eng")
+
+
+def _has_traineddata(folder: Path) -> bool:
+    return folder.is_dir() and any(folder.glob("*.traineddata"))
+
+
+def find_tessdata(explicit: Optional[str] = None) -> Optional[Path]:
+    """The tessdata folder to use, or None when none is found (see the module docstring for the order)."""
+    candidates: list[str] = [c for c in (explicit, os.environ.get("CLUEEXTRACT_TESSDATA"),
+                                         os.environ.get("TESSDATA_PREFIX")) if c]
+    if explicit and not _has_traineddata(Path(explicit)):
+        # An explicit folder that holds no models is a configuration error, not a hint.
+        raise TesseractUnavailable(f"tessdata folder {explicit} holds no *.traineddata files")
+    for c in [*candidates, *KNOWN_TESSDATA]:
+        for folder in (Path(c), Path(c) / "tessdata"):
+            if _has_traineddata(folder):
+                return folder.resolve()
+    return None
+
+
+@lru_cache(maxsize=256)
+def _sha256(path: str, size: int, mtime_ns: int) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    st = path.stat()
+    return _sha256(str(path), st.st_size, st.st_mtime_ns)
+
+
+def prepare_line(crop_rgb: np.ndarray, height: int = LINE_HEIGHT) -> Any:
+    """Grayscale, dark text on a light ground, scaled to `height` px: the PIL image Tesseract gets."""
+    from PIL import Image, ImageOps
+
+    img = Image.fromarray(np.ascontiguousarray(crop_rgb)).convert("L")
+    if img.height != height and img.height > 0:
+        scale = height / img.height
+        img = img.resize((max(1, round(img.width * scale)), height),
+                         Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BICUBIC)
+    a = np.asarray(img)
+    border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
+    if np.median(border) < 128 and np.median(border) <= np.median(a):
+        img = ImageOps.invert(img)  # light text on a dark ground (street signs)
+    return img
+
+
+class TesseractEngine:
+    """Recognises one text line per call; one API object per language spec per worker thread."""
+
+    name = "tesseract"
+
+    def __init__(self, languages: Sequence[str], threads: int = 1, tessdata: Optional[str] = None,
+                 line_height: int = LINE_HEIGHT, psm: int = PSM_RAW_LINE):
+        # An OpenMP build of libtesseract (a lab's own tesserocr) would start a thread team per
+        # call; cap it at this worker's thread budget before the library loads. The PyPI wheel
+        # has no OpenMP. A value the lab set is kept.
+        os.environ.setdefault("OMP_THREAD_LIMIT", str(max(1, threads)))
+        try:
+            import tesserocr
+        except ImportError as e:  # pragma: no cover - depends on the installation
+            raise TesseractUnavailable(f"tesserocr is not installed: {e}") from e
+        folder = find_tessdata(tessdata)
+        if folder is None:
+            raise TesseractUnavailable(
+                "no tessdata folder found: install Tesseract language data (Debian: tesseract-ocr-LANG) "
+                "or set TESSDATA_PREFIX / the tessdata option")
+        self._tesserocr = tesserocr
+        self.tessdata = folder
+        self.version = tesserocr.tesseract_version().split()[1]
+        self.threads = max(1, threads)
+        self.line_height = line_height
+        self.psm = psm
+        have = set(self.available_languages())
+        wanted = list(dict.fromkeys(languages))
+        # A spec ("ara+fas+eng") can run when every traineddata it names is present.
+        self.languages = [lang for lang in wanted if set(lang.split("+")) <= have]
+        self.missing = sorted({p for lang in wanted for p in lang.split("+") if p not in have})
+        self._local = threading.local()
+        self._pool: Optional[ThreadPoolExecutor] = None
+
+    def available_languages(self) -> list[str]:
+        """Traineddata names in the tessdata folder (osd, which reads no text, left out)."""
+        return sorted(p.stem for p in self.tessdata.glob("*.traineddata") if p.stem != "osd")
+
+    def model_path(self, lang: str) -> Path:
+        return self.tessdata / f"{lang}.traineddata"
+
+    def model_sha256(self, lang: str) -> str:
+        return file_sha256(self.model_path(lang))
+
+    def identity(self) -> dict[str, Any]:
+        return {"engine": f"tesseract {self.version}", "tesserocr": self._tesserocr.__version__,
+                "tessdata": str(self.tessdata), "psm": self.psm, "line_height": self.line_height,
+                "models": {f"{lang}.traineddata": self.model_sha256(lang) for lang in self._used_langs()},
+                "missing": list(self.missing)}
+
+    def _used_langs(self) -> list[str]:
+        return sorted({part for lang in self.languages for part in lang.split("+")})
+
+    def _api(self, lang: str):
+        apis = getattr(self._local, "apis", None)
+        if apis is None:
+            apis = self._local.apis = {}
+        api = apis.get(lang)
+        if api is None:
+            missing = [p for p in lang.split("+") if not self.model_path(p).is_file()]
+            if missing:
+                raise TesseractUnavailable(f"no {', '.join(m + '.traineddata' for m in missing)} in {self.tessdata}")
+            tr = self._tesserocr
+            api = tr.PyTessBaseAPI(path=str(self.tessdata) + os.sep, lang=lang, psm=self.psm, oem=tr.OEM.LSTM_ONLY)
+            apis[lang] = api
+        return api
+
+    def read_line_detail(self, crop_rgb: np.ndarray, lang: str) -> TessReading:
+        """Text, confidence and per-word (text, confidence, model) of one line crop (RGB uint8)."""
+        if crop_rgb.size == 0 or min(crop_rgb.shape[:2]) < 2:
+            return TessReading("", 0.0, (), lang)
+        tr = self._tesserocr
+        api = self._api(lang)
+        api.SetImage(prepare_line(crop_rgb, self.line_height))
+        api.Recognize()
+        text = " ".join(_BIDI_MARKS.sub("", api.GetUTF8Text()).split())
+        words = []
+        it = api.GetIterator()
+        if it is not None:
+            for w in tr.iterate_level(it, tr.RIL.WORD):
+                wt = w.GetUTF8Text(tr.RIL.WORD)
+                if wt and wt.strip():
+                    words.append((_BIDI_MARKS.sub("", wt), round(w.Confidence(tr.RIL.WORD) / 100.0, 4),
+                                  w.WordRecognitionLanguage() or lang.split("+")[0]))
+        conf = round(sum(c for _, c, _ in words) / len(words), 4) if words else 0.0
+        return TessReading(text, conf if text else 0.0, tuple(words), lang)
+
+    def read_line(self, crop_rgb: np.ndarray, lang: str) -> tuple[str, float]:
+        """(text, confidence 0..1) of one line crop, read with Tesseract language spec `lang`."""
+        r = self.read_line_detail(crop_rgb, lang)
+        return r.text, r.confidence
+
+    def read_many(self, jobs: Iterable[tuple[np.ndarray, str]]) -> list[TessReading]:
+        """Many (crop, lang) at once, on `threads` worker threads, results in job order."""
+        jobs = list(jobs)
+        if self.threads == 1 or len(jobs) < 2:
+            return [self.read_line_detail(c, lang) for c, lang in jobs]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="tesseract")
+        return list(self._pool.map(lambda job: self.read_line_detail(*job), jobs))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
