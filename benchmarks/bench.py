@@ -89,7 +89,7 @@ def main() -> None:
     print(f"  items: {counts}")
     print()
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / "langid_compare.py")], check=False)
-    for extra in ("bench_audio.py", "bench_video.py"):
+    for extra in ("bench_ocr_engines.py", "bench_audio.py", "bench_video.py"):
         print()
         subprocess.run([sys.executable, str(ROOT / "benchmarks" / extra)], check=False)
 

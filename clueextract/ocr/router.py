@@ -265,7 +265,8 @@ class RoutedOcr:
                 "rapidocr": self.rapid.identity(),
                 "tesseract": self.tess.identity() if self.tess is not None else None,
                 "routes": {g.script: g.spec for g in self.groups},
-                "rules": {"vertical_ratio": VERTICAL_RATIO, "skip": [SKIP_LATIN, SKIP_CJK] if self.skip_certain else None,
+                "rules": {"vertical_ratio": VERTICAL_RATIO,
+                          "skip": [SKIP_LATIN, SKIP_CJK] if self.skip_certain else None,
                           "claim": [MIN_CLAIM_LETTERS, MIN_CLAIM_SHARE, MIN_CLAIM_CONFIDENCE, CONTEXT_CLAIM_CONFIDENCE],
                           "context": [STRONG_CLAIM, CONTEXT_BONUS],
                           "decoy": [LATIN_DECOY, MIXED_LETTERS, MIXED_CONFIDENCE], "cjk_guard": CJK_GUARD,
@@ -312,7 +313,8 @@ class RoutedOcr:
         for c in d.candidates if self.skip_certain else ():
             counts = script_counts(c.text)
             latin, cjk = counts.get("Latn", 0), sum(counts.get(s, 0) for s in ("Hani", "Jpan"))
-            if c.share == 1.0 and ((latin >= 3 and c.confidence >= SKIP_LATIN) or (cjk >= 2 and c.confidence >= SKIP_CJK)):
+            certain = (latin >= 3 and c.confidence >= SKIP_LATIN) or (cjk >= 2 and c.confidence >= SKIP_CJK)
+            if c.share == 1.0 and certain:
                 return f"RapidOCR read {sum(counts.values())} {c.script} letters at {c.confidence:.3f}"
         return None
 
@@ -399,7 +401,8 @@ class RoutedOcr:
             d = decisions[i]
             winners = [self._model_script(r) for r in readings[2 * n:2 * n + 2]]
             bonus = {c.group: c.score + (CONTEXT_BONUS if c.group in d.context else 0.0) for c in (a, b)}
-            winner = winners[0] if winners[0] == winners[1] and winners[0] in bonus else max(bonus, key=bonus.__getitem__)
+            agreed = winners[0] == winners[1] and winners[0] in bonus
+            winner = winners[0] if agreed else max(bonus, key=bonus.__getitem__)
             loser = b if winner == a.group else a
             for c in d.candidates:
                 if c.claim and c.group == loser.group:
@@ -415,7 +418,8 @@ class RoutedOcr:
             g = next((g for g in self.groups if lang in g.langs), None)
             in_script = [ch for ch in word if g is not None and char_script(ch) == g.script]
             if g is not None and not (g.script in _LOOKALIKE_SCRIPTS and all(ch in _LOOKALIKES for ch in in_script)):
-                letters[g.script] = letters.get(g.script, 0) + len(in_script)  # "САРЕ" for "CAFE" counts for neither
+                # ("САРЕ" read for "CAFE", look-alikes only, counts for no script)
+                letters[g.script] = letters.get(g.script, 0) + len(in_script)
         return max(letters, key=letters.__getitem__) if letters else None
 
     def _check_decoys(self, decisions: list[RouteDecision], crops: list[dict[str, np.ndarray]]) -> None:
@@ -432,7 +436,8 @@ class RoutedOcr:
         jobs = []
         for i, d in enumerate(decisions):
             claim, rapid = self._best_claim(d), self._best_rapid(d)
-            if claim is not None and rapid is not None and rapid.script == "Latn" and rapid.confidence >= self.min_confidence:
+            if (claim is not None and rapid is not None and rapid.script == "Latn"
+                    and rapid.confidence >= self.min_confidence):
                 g = next(g for g in self.groups if g.script == claim.group)
                 jobs.append((i, claim.variant, g.decoy, g))
         readings: list[Optional[TessReading]] = list(self._tess(jobs, crops)) if self._decoy_ok else [None] * len(jobs)

@@ -6,28 +6,29 @@ models read those scripts well *when handed one text line*: full-image Tesseract
 sign photos was measured noisy, so the router (router.py) gives it RapidOCR's detected
 boxes, one crop at a time.
 
-Choices, each measured on the 60 detector crops of the Thai, Korean, Arabic, Hindi and
-Russian samples in samples_benign/ (2-core build machine):
-- In-process tesserocr, not one `tesseract` process per crop. On 30 crops x 1 language
-  (tha/kor/ara+fas/hin/rus+ukr as each crop's country needs, same preprocessed image):
-  tesserocr 0.024 s per crop (0.71 s in all); Debian `tesseract` 5.3 CLI, one process per
-  crop with OMP_THREAD_LIMIT=1, 0.31 s per crop (9.4 s in all) - 13x slower, almost all of
-  it process start and model load. Same text from both on 28 of the 30 crops (the CLI
-  is Tesseract 5.3.0, the wheel 5.5.4). See benchmarks/bench_ocr_engines.py --cli.
-- Page segmentation mode 13 (raw line), not 7 (single line): with PSM 7, Tesseract's
-  layout pass threw away three clean, large Arabic lines ("صيدلية النخيل", "٢٥ كيس شاي")
-  and returned nothing; PSM 13 read all of them and was no worse elsewhere
-  (mean best-line similarity 0.83 vs 0.78, 0 empty crops vs 3).
-- Grayscale, dark-on-light polarity, scaled to a 48 px line: 1.3x faster than colour at
-  native size (0.88 s vs 1.19 s for the 60 crops) with the same accuracy; padding the crop
-  made PSM 13 worse.
+Choices, each measured on the detector crops of the Thai, Korean, Arabic, Hindi and
+Russian images in samples_benign/ (2-core build machine, shared):
+- In-process tesserocr, not one `tesseract` process per crop: on 30 crops read with their
+  country's traineddata (tha, kor, ara+fas, hin, rus+ukr), same prepared images, models
+  already loaded in-process: tesserocr 0.015 s/crop (0.45 s), Debian `tesseract` 5.3 CLI
+  with OMP_THREAD_LIMIT=1 0.054 s/crop (1.62 s), 3.6x slower - process start and model
+  load on every crop; same text on 27 of 30 crops (the CLI is 5.3.0, the wheel 5.5.4).
+  `python benchmarks/bench_ocr_engines.py --cli` repeats this.
+- Page segmentation mode 13 (raw line), not 7 (single line): on 60 crops, PSM 7 returned
+  nothing for three clean, large Arabic lines ("صيدلية النخيل", "٢٥ كيس شاي") - its
+  layout pass discarded them - while PSM 13 read them; mean best-line similarity 0.83 vs
+  0.78, 0 empty crops vs 3.
+- Grayscale, dark text on a light ground, scaled to a 48 px line: 0.93 s for the 60 crops
+  against 2.74 s in colour at native size, reading the same lines; through the router,
+  36, 64 and 96 px lines each lost a sample line that 48 px read; padding the crop made
+  PSM 13 worse.
 - The wheel's bundled libtesseract is built without OpenMP, so one call uses one core;
   the GIL is released during recognition, so up to `threads` crops are recognised in
-  parallel, each worker thread with its own API objects (2 threads: 0.30 s wall vs 0.55 s
-  for the same 20 lines). OMP_THREAD_LIMIT is set to the thread budget (if unset) for
+  parallel (2 threads: 0.30 s wall vs 0.55 s for the same 20 lines), each language spec
+  on one worker so each model is loaded once. OMP_THREAD_LIMIT is set to the thread budget (if unset) for
   labs whose tesserocr links an OpenMP libtesseract.
 
-Tessdata is found (first that exists): the `tessdata` argument, $CLUEEXTRACT_TESSDATA,
+Tessdata is found (first that exists): the `tessdata` argument (the configuration),
 $TESSDATA_PREFIX (the folder itself or its parent), then the Debian/Ubuntu, Fedora,
 Homebrew and /usr/local locations. Nothing is ever downloaded.
 """
@@ -75,8 +76,7 @@ def _has_traineddata(folder: Path) -> bool:
 
 def find_tessdata(explicit: Optional[str] = None) -> Optional[Path]:
     """The tessdata folder to use, or None when none is found (see the module docstring for the order)."""
-    candidates: list[str] = [c for c in (explicit, os.environ.get("CLUEEXTRACT_TESSDATA"),
-                                         os.environ.get("TESSDATA_PREFIX")) if c]
+    candidates: list[str] = [c for c in (explicit, os.environ.get("TESSDATA_PREFIX")) if c]
     if explicit and not _has_traineddata(Path(explicit)):
         # An explicit folder that holds no models is a configuration error, not a hint.
         raise TesseractUnavailable(f"tessdata folder {explicit} holds no *.traineddata files")
@@ -148,7 +148,8 @@ class TesseractEngine:
         # A spec ("ara+fas+eng") can run when every traineddata it names is present.
         self.languages = [lang for lang in wanted if set(lang.split("+")) <= have]
         self.missing = sorted({p for lang in wanted for p in lang.split("+") if p not in have})
-        self._local = threading.local()
+        self._apis: dict[str, Any] = {}
+        self._lock = threading.Lock()
         self._pool: Optional[ThreadPoolExecutor] = None
 
     def available_languages(self) -> list[str]:
@@ -171,17 +172,18 @@ class TesseractEngine:
         return sorted({part for lang in self.languages for part in lang.split("+")})
 
     def _api(self, lang: str):
-        apis = getattr(self._local, "apis", None)
-        if apis is None:
-            apis = self._local.apis = {}
-        api = apis.get(lang)
+        """The API object for a language spec, created on first use. One per spec, never used by
+        two threads at once (read_many gives each spec to one worker)."""
+        with self._lock:
+            api = self._apis.get(lang)
         if api is None:
             missing = [p for p in lang.split("+") if not self.model_path(p).is_file()]
             if missing:
                 raise TesseractUnavailable(f"no {', '.join(m + '.traineddata' for m in missing)} in {self.tessdata}")
             tr = self._tesserocr
             api = tr.PyTessBaseAPI(path=str(self.tessdata) + os.sep, lang=lang, psm=self.psm, oem=tr.OEM.LSTM_ONLY)
-            apis[lang] = api
+            with self._lock:
+                self._apis[lang] = api
         return api
 
     def read_line_detail(self, crop_rgb: np.ndarray, lang: str) -> TessReading:
@@ -191,16 +193,19 @@ class TesseractEngine:
         tr = self._tesserocr
         api = self._api(lang)
         api.SetImage(prepare_line(crop_rgb, self.line_height))
-        api.Recognize()
-        text = " ".join(_BIDI_MARKS.sub("", api.GetUTF8Text()).split())
         words = []
-        it = api.GetIterator()
-        if it is not None:
-            for w in tr.iterate_level(it, tr.RIL.WORD):
-                wt = w.GetUTF8Text(tr.RIL.WORD)
-                if wt and wt.strip():
-                    words.append((_BIDI_MARKS.sub("", wt), round(w.Confidence(tr.RIL.WORD) / 100.0, 4),
-                                  w.WordRecognitionLanguage() or lang.split("+")[0]))
+        try:
+            api.Recognize()
+            text = " ".join(_BIDI_MARKS.sub("", api.GetUTF8Text()).split())
+            it = api.GetIterator()
+            if it is not None:
+                for w in tr.iterate_level(it, tr.RIL.WORD):
+                    wt = w.GetUTF8Text(tr.RIL.WORD)
+                    if wt and wt.strip():
+                        words.append((_BIDI_MARKS.sub("", wt), round(w.Confidence(tr.RIL.WORD) / 100.0, 4),
+                                      w.WordRecognitionLanguage() or lang.split("+")[0]))
+        except RuntimeError:  # tesserocr raises "No text returned" when a crop holds nothing it can read
+            return TessReading("", 0.0, (), lang)
         conf = round(sum(c for _, c, _ in words) / len(words), 4) if words else 0.0
         return TessReading(text, conf if text else 0.0, tuple(words), lang)
 
@@ -210,13 +215,28 @@ class TesseractEngine:
         return r.text, r.confidence
 
     def read_many(self, jobs: Iterable[tuple[np.ndarray, str]]) -> list[TessReading]:
-        """Many (crop, lang) at once, on `threads` worker threads, results in job order."""
+        """Many (crop, lang) at once, results in job order. With threads > 1 the language specs
+        are dealt out to `threads` workers, each spec to one worker, so every model is loaded
+        once (per-thread copies cost 280 MB more for all 21 packs) and no API object is used
+        by two threads at once."""
         jobs = list(jobs)
-        if self.threads == 1 or len(jobs) < 2:
+        specs = sorted({lang for _, lang in jobs})
+        if self.threads == 1 or len(specs) < 2:
             return [self.read_line_detail(c, lang) for c, lang in jobs]
+        load = {s: sum(lang == s for _, lang in jobs) for s in specs}
+        bins: list[list[str]] = [[] for _ in range(min(self.threads, len(specs)))]
+        for s in sorted(specs, key=lambda s: (-load[s], s)):          # largest first, to the lightest bin
+            min(bins, key=lambda b: sum(load[x] for x in b)).append(s)
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="tesseract")
-        return list(self._pool.map(lambda job: self.read_line_detail(*job), jobs))
+
+        def work(own: list[str]) -> dict[int, TessReading]:
+            return {n: self.read_line_detail(c, lang) for n, (c, lang) in enumerate(jobs) if lang in own}
+
+        out: dict[int, TessReading] = {}
+        for part in self._pool.map(work, bins):
+            out.update(part)
+        return [out[n] for n in range(len(jobs))]
 
     def close(self) -> None:
         if self._pool is not None:
