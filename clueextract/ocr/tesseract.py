@@ -54,8 +54,12 @@ KNOWN_TESSDATA = (
     "/opt/homebrew/share/tessdata",
 )
 LINE_HEIGHT = 48
+MIN_CONTRAST = 24                 # grey levels between darkest and lightest pixel of a crop worth reading
 PSM_RAW_LINE = 13
 _BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# A whole token of these at either end of a line is the crop's edge or border read as text
+# ("| किलो", "? ताज़ा 7"); inside a line, or attached to a word ("bukas!"), it stays.
+_EDGE_NOISE = re.compile(r"^(?:[|!?'\"`\[\]{}()<>_~^*#;:,.\\/=-]+\s+)+|(?:\s+[|!?'\"`\[\]{}()<>_~^*#;:,\\/=-]+)+$")
 
 
 class TesseractUnavailable(RuntimeError):
@@ -190,13 +194,17 @@ class TesseractEngine:
         """Text, confidence and per-word (text, confidence, model) of one line crop (RGB uint8)."""
         if crop_rgb.size == 0 or min(crop_rgb.shape[:2]) < 2:
             return TessReading("", 0.0, (), lang)
+        line = prepare_line(crop_rgb, self.line_height)
+        if int(np.ptp(np.asarray(line))) < MIN_CONTRAST:
+            # No ink: Tesseract "reads" blank crops (31 Thai letters at 0.65 on a white strip).
+            return TessReading("", 0.0, (), lang)
         tr = self._tesserocr
         api = self._api(lang)
-        api.SetImage(prepare_line(crop_rgb, self.line_height))
+        api.SetImage(line)
         words = []
         try:
             api.Recognize()
-            text = " ".join(_BIDI_MARKS.sub("", api.GetUTF8Text()).split())
+            text = _EDGE_NOISE.sub("", " ".join(_BIDI_MARKS.sub("", api.GetUTF8Text()).split()))
             it = api.GetIterator()
             if it is not None:
                 for w in tr.iterate_level(it, tr.RIL.WORD):
