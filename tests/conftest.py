@@ -45,6 +45,22 @@ def samples_records(samples_case) -> list[dict]:
     return read_jsonl(samples_case / "clues.jsonl")
 
 
+@pytest.fixture(scope="session")
+def by_path(samples_records) -> dict[str, tuple[dict, list[dict]]]:
+    """Each item of the samples scan by path, with its clues."""
+    items = {r["path"]: r for r in samples_records if r["record"] == "item"}
+    clues: dict[str, list[dict]] = {}
+    for r in samples_records:
+        if r["record"] == "clue":
+            clues.setdefault(r["item_id"], []).append(r)
+    return {p: (it, clues.get(it["item_id"], [])) for p, it in items.items()}
+
+
+def squash(s: str) -> str:
+    """Text compared without whitespace or case."""
+    return "".join(s.split()).casefold()
+
+
 @pytest.fixture()
 def small_evidence(tmp_path) -> Path:
     """A copy of a few sample images (fast scans for resume/dedupe tests)."""

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 
 import pytest
 
@@ -14,20 +13,10 @@ def audio_manifest() -> dict:
     return json.loads((SAMPLES / "manifest_audio.json").read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def audio_by_path(samples_records):
-    items = {r["path"]: r for r in samples_records if r["record"] == "item"}
-    clues = defaultdict(list)
-    for r in samples_records:
-        if r["record"] == "clue":
-            clues[r["item_id"]].append(r)
-    return {p: (it, clues[it["item_id"]]) for p, it in items.items()}
-
-
-def test_every_span_found_with_its_language_at_the_right_times(audio_by_path, audio_manifest):
+def test_every_span_found_with_its_language_at_the_right_times(by_path, audio_manifest):
     n = 0
     for item in audio_manifest["items"]:
-        it, clues = audio_by_path[item["path"]]
+        it, clues = by_path[item["path"]]
         assert it["status"] == "done", (item["path"], it["error"])
         assert it["media_type"] == item["media_type"]
         for stream in item["streams"]:
@@ -42,11 +31,11 @@ def test_every_span_found_with_its_language_at_the_right_times(audio_by_path, au
     assert n >= 12
 
 
-def test_switching_recordings_have_one_span_per_language(audio_manifest, audio_by_path):
+def test_switching_recordings_have_one_span_per_language(audio_manifest, by_path):
     switching = [i for i in audio_manifest["items"] if len(i["streams"][0]["spans"]) > 1]
     assert len(switching) >= 2
     for item in switching:
-        _, clues = audio_by_path[item["path"]]
+        _, clues = by_path[item["path"]]
         langs = [c["value"] for c in sorted((c for c in clues if c["kind"] == "spoken_language"),
                                              key=lambda c: c["locator"]["start_s"])]
         assert langs == [s["language"] for s in item["streams"][0]["spans"]]
@@ -57,11 +46,11 @@ def test_switching_recordings_have_one_span_per_language(audio_manifest, audio_b
             assert segs and all(c["language"] == span["language"] for c in segs), (item["path"], span["language"])
 
 
-def test_transcripts_contain_the_expected_words(audio_by_path, audio_manifest):
+def test_transcripts_contain_the_expected_words(by_path, audio_manifest):
     total = hit = 0
     missing = []
     for item in audio_manifest["items"]:
-        _, clues = audio_by_path[item["path"]]
+        _, clues = by_path[item["path"]]
         for stream in item["streams"]:
             text = " ".join(c["normalized"] for c in clues
                             if c["kind"] == "speech_segment" and c["locator"]["stream"] == stream["index"])
@@ -75,8 +64,8 @@ def test_transcripts_contain_the_expected_words(audio_by_path, audio_manifest):
     assert hit / total >= 0.8, missing
 
 
-def test_spoken_language_votes_and_provenance(audio_by_path):
-    _, clues = audio_by_path["speech_berlin/weather_report.flac"]
+def test_spoken_language_votes_and_provenance(by_path):
+    _, clues = by_path["speech_berlin/weather_report.flac"]
     span = next(c for c in clues if c["kind"] == "spoken_language")
     assert span["value"] == "de" and span["source"]["model"] == "whisper-base"
     assert span["source"]["model_sha256"] == "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"
@@ -87,8 +76,8 @@ def test_spoken_language_votes_and_provenance(audio_by_path):
     assert seg["locator"]["stream"] == 0 and seg["locator"]["end_s"] > seg["locator"]["start_s"]
 
 
-def test_video_with_two_dubbed_audio_streams(audio_by_path):
-    it, clues = audio_by_path["speech_zurich/station_announcement.mp4"]
+def test_video_with_two_dubbed_audio_streams(by_path):
+    it, clues = by_path["speech_zurich/station_announcement.mp4"]
     assert it["media_type"] == "video"
     by_stream = {c["locator"]["stream"]: c["value"] for c in clues if c["kind"] == "spoken_language"}
     assert by_stream == {0: "de", 1: "fr"}

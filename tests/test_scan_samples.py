@@ -5,25 +5,10 @@ import json
 from collections import defaultdict
 
 import jsonschema
-import pytest
 
 from clueextract.models import registry
 
-from conftest import ROOT
-
-
-def _squash(s: str) -> str:
-    return "".join(s.split()).casefold()
-
-
-@pytest.fixture(scope="module")
-def by_path(samples_records):
-    items = {r["path"]: r for r in samples_records if r["record"] == "item"}
-    clues = defaultdict(list)
-    for r in samples_records:
-        if r["record"] == "clue":
-            clues[r["item_id"]].append(r)
-    return {p: (it, clues[it["item_id"]]) for p, it in items.items()}
+from conftest import ROOT, squash
 
 
 def _readable(entry: dict) -> list[str]:
@@ -31,7 +16,7 @@ def _readable(entry: dict) -> list[str]:
 
 
 def _on_readable_line(text: str, entry: dict) -> bool:
-    return any(_squash(text) in _squash(line) for line in _readable(entry))
+    return any(squash(text) in squash(line) for line in _readable(entry))
 
 
 def test_every_image_done_and_non_media_skipped(by_path, manifest):
@@ -48,10 +33,10 @@ def test_ocr_reads_the_manifest_lines(by_path, manifest):
     misses = []
     for entry in manifest["items"]:
         _, clues = by_path[entry["path"]]
-        seen = _squash("".join(c["value"] for c in clues if c["kind"] == "ocr_text"))
+        seen = squash("".join(c["value"] for c in clues if c["kind"] == "ocr_text"))
         for line in _readable(entry):
             expected += 1
-            if _squash(line) not in seen:
+            if squash(line) not in seen:
                 missed += 1
                 misses.append((entry["path"], line))
     assert expected >= 60
@@ -72,8 +57,8 @@ def test_exif_orientation_is_applied(by_path, manifest):
     assert rotated
     for entry in rotated:
         it, clues = by_path[entry["path"]]
-        seen = _squash("".join(c["value"] for c in clues if c["kind"] == "ocr_text"))
-        assert all(_squash(line) in seen for line in _readable(entry)), entry["path"]
+        seen = squash("".join(c["value"] for c in clues if c["kind"] == "ocr_text"))
+        assert all(squash(line) in seen for line in _readable(entry)), entry["path"]
 
 
 def test_text_language_of_readable_lines(by_path, manifest):
@@ -84,7 +69,7 @@ def test_text_language_of_readable_lines(by_path, manifest):
         for line in entry["lines"]:
             if not line.get("rapidocr_reads") or not line["language"] or len(line["text"].split()) < 2:
                 continue
-            match = [c for c in ocr if _squash(c["value"]) == _squash(line["text"])]
+            match = [c for c in ocr if squash(c["value"]) == squash(line["text"])]
             if not match:
                 continue
             total += 1
@@ -208,7 +193,7 @@ def test_non_latin_scripts_are_read_through_tesseract_routing(by_path, manifest)
         for line in entry["lines"]:
             if line["script"] not in ("Thai", "Hang", "Arab", "Deva", "Cyrl"):
                 continue
-            best = max((difflib.SequenceMatcher(None, _squash(line["text"]), _squash(c["value"])).ratio()
+            best = max((difflib.SequenceMatcher(None, squash(line["text"]), squash(c["value"])).ratio()
                         for c in ocr), default=0.0)
             total += 1
             per_script[line["script"]][1] += 1

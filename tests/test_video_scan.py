@@ -7,11 +7,7 @@ from collections import defaultdict
 
 import pytest
 
-from conftest import SAMPLES
-
-
-def _squash(s: str) -> str:
-    return "".join(s.split()).casefold()
+from conftest import SAMPLES, squash
 
 
 @pytest.fixture(scope="module")
@@ -19,34 +15,24 @@ def video_manifest() -> dict:
     return json.loads((SAMPLES / "manifest_video.json").read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def video_by_path(samples_records):
-    items = {r["path"]: r for r in samples_records if r["record"] == "item"}
-    clues = defaultdict(list)
-    for r in samples_records:
-        if r["record"] == "clue":
-            clues[r["item_id"]].append(r)
-    return {p: (it, clues[it["item_id"]]) for p, it in items.items()}
-
-
 def _overlaps(a: list[float], b: list[float]) -> bool:
     return a[0] < b[1] + 0.5 and b[0] < a[1] + 0.5
 
 
-def test_texts_read_once_with_their_times_on_screen(video_by_path, video_manifest):
+def test_texts_read_once_with_their_times_on_screen(by_path, video_manifest):
     checked = found = 0
     misses = []
     for item in video_manifest["items"]:
-        it, clues = video_by_path[item["path"]]
+        it, clues = by_path[item["path"]]
         assert it["status"] == "done" and it["media_type"] == "video", (item["path"], it["error"])
         ocr = [c for c in clues if c["kind"] == "ocr_text"]
         # one clue per distinct text: no two clues with the same squashed value
-        assert len({_squash(c["value"]) for c in ocr}) == len(ocr), item["path"]
+        assert len({squash(c["value"]) for c in ocr}) == len(ocr), item["path"]
         for text in item["texts"]:
             if not text.get("rapidocr_reads"):
                 continue
             checked += 1
-            match = [c for c in ocr if _squash(text["text"]) in _squash(c["value"])]
+            match = [c for c in ocr if squash(text["text"]) in squash(c["value"])]
             if not match:
                 misses.append((item["path"], text["text"]))
                 continue
@@ -69,25 +55,25 @@ def test_far_fewer_ocr_calls_than_one_frame_per_second(samples_case, video_manif
         assert info["ocr_calls"] <= math.ceil(item["duration_s"]) * 0.7, (item["path"], info["ocr_calls"])
 
 
-def test_glimpse_is_read(video_by_path, video_manifest):
+def test_glimpse_is_read(by_path, video_manifest):
     item = next(i for i in video_manifest["items"] if any("glimpse" in t.get("note", "") for t in i["texts"]))
-    _, clues = video_by_path[item["path"]]
+    _, clues = by_path[item["path"]]
     glimpse = next(t for t in item["texts"] if "glimpse" in t.get("note", ""))
-    assert any(_squash(glimpse["text"]) in _squash(c["value"]) for c in clues if c["kind"] == "ocr_text")
+    assert any(squash(glimpse["text"]) in squash(c["value"]) for c in clues if c["kind"] == "ocr_text")
 
 
-def test_container_location_and_device(video_by_path, video_manifest):
+def test_container_location_and_device(by_path, video_manifest):
     with_gps = [i for i in video_manifest["items"] if (i.get("metadata") or {}).get("gps_country")]
     assert with_gps
     for item in with_gps:
-        _, clues = video_by_path[item["path"]]
+        _, clues = by_path[item["path"]]
         gps = [c for c in clues if c["kind"] == "gps"]
         assert gps and max(gps[0]["countries"], key=lambda v: v["weight"])["country"] == item["metadata"]["gps_country"]
         assert gps[0]["locator"]["field"].startswith("container")
 
 
-def test_quicktime_device_and_offset(video_by_path):
-    _, clues = video_by_path["video_paris_pan/street_pan.mov"]
+def test_quicktime_device_and_offset(by_path):
+    _, clues = by_path["video_paris_pan/street_pan.mov"]
     kinds = defaultdict(list)
     for c in clues:
         kinds[c["kind"]].append(c)
