@@ -10,9 +10,10 @@ Choices, each measured on the detector crops of the Thai, Korean, Arabic, Hindi 
 Russian images in samples_benign/ (2-core build machine, shared):
 - In-process tesserocr, not one `tesseract` process per crop: on 30 crops read with their
   country's traineddata (tha, kor, ara+fas, hin, rus+ukr), same prepared images, models
-  already loaded in-process: tesserocr 0.015 s/crop (0.45 s), Debian `tesseract` 5.3 CLI
-  with OMP_THREAD_LIMIT=1 0.054 s/crop (1.62 s), 3.6x slower - process start and model
-  load on every crop; same text on 27 of 30 crops (the CLI is 5.3.0, the wheel 5.5.4).
+  already loaded in-process: tesserocr 0.014 s/crop (0.43 s), Debian `tesseract` 5.3 CLI
+  with OMP_THREAD_LIMIT=1 0.054 s/crop (1.61 s), 3.7x slower - process start and model
+  load on every crop; same text on 26 of 30 crops (the CLI is 5.3.0, the wheel 5.5.4, and
+  the CLI's text is not trimmed of edge marks).
   `python benchmarks/bench_ocr_engines.py --cli` repeats this.
 - Page segmentation mode 13 (raw line), not 7 (single line): on 60 crops, PSM 7 returned
   nothing for three clean, large Arabic lines ("صيدلية النخيل", "٢٥ كيس شاي") - its
