@@ -161,24 +161,30 @@ def _gps_clue(lat: float, lon: float, alt: Optional[float], name: str, stream: O
     return gps_point_clue(lat, lon, extra, _locator(name, stream), f"Video container tag {name}:")
 
 
+def _tags_by_priority(scopes: list[tuple[Optional[int], list[tuple[str, str, str]]]],
+                      keys: Iterable[str]) -> Iterable[tuple[Optional[int], str, str]]:
+    """(stream, tag name, value) for the tags whose key is in `keys`, per scope in `keys` order."""
+    for stream, tags in scopes:
+        for k in keys:
+            for key, name, value in tags:
+                if key == k:
+                    yield stream, name, value
+
+
 def _gps_clues(scopes: list[tuple[Optional[int], list[tuple[str, str, str]]]]) -> list[Clue]:
     points: dict[tuple[float, float], dict[str, Any]] = {}
-    for stream, tags in scopes:
-        for k in LOCATION_KEYS:
-            for key, name, value in tags:
-                if key != k:
-                    continue
-                parsed = parse_iso6709(value)
-                if parsed is None:
-                    continue
-                lat, lon, alt = parsed
-                point = (round(lat, 5), round(lon, 5))
-                label = name if stream is None else f"stream {stream} {name}"
-                if point in points:
-                    points[point]["also"].append(label)
-                else:
-                    points[point] = {"lat": lat, "lon": lon, "alt": alt, "name": name, "stream": stream,
-                                     "raw": value, "also": []}
+    for stream, name, value in _tags_by_priority(scopes, LOCATION_KEYS):
+        parsed = parse_iso6709(value)
+        if parsed is None:
+            continue
+        lat, lon, alt = parsed
+        point = (round(lat, 5), round(lon, 5))
+        label = name if stream is None else f"stream {stream} {name}"
+        if point in points:
+            points[point]["also"].append(label)
+        else:
+            points[point] = {"lat": lat, "lon": lon, "alt": alt, "name": name, "stream": stream,
+                             "raw": value, "also": []}
     return [_gps_clue(p["lat"], p["lon"], p["alt"], p["name"], p["stream"], p["raw"], p["also"])
             for p in points.values()]
 
@@ -200,32 +206,28 @@ def _parse_date(text: str) -> Optional[tuple[datetime, Optional[str]]]:
 def _timezone_clue(scopes: list[tuple[Optional[int], list[tuple[str, str, str]]]]) -> Optional[Clue]:
     from clueextract.geo import timezones
 
-    for stream, tags in scopes:
-        for k in DATE_KEYS:
-            for key, name, value in tags:
-                if key != k:
-                    continue
-                parsed = _parse_date(value)
-                if parsed is None or parsed[1] in (None, "Z"):
-                    continue
-                when, offset = parsed
-                minutes = parse_offset(offset)
-                if minutes is None:
-                    continue
-                sign = "-" if minutes < 0 else "+"
-                normalized = f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-                countries = timezones.countries_for_offset(minutes, when)
-                reason = (f"{normalized} was in use on {when.date().isoformat()} in {len(countries)} "
-                          f"{'country' if len(countries) == 1 else 'countries'}: {listing(countries)} "
-                          f"(video container tag {name})")
-                weight = split_vote(TIMEZONE_STRENGTH, len(countries))
-                extra = {"offset_minutes": minutes, "datetime": when.isoformat(), "countries": countries,
-                         "date_known": True, "raw": value}
-                source = Source(stage="metadata", engine=f"zoneinfo tzdata {timezones.tzdata_version()}",
-                                model="tzdata zone1970.tab", model_sha256=timezones.zone1970_sha256())
-                return Clue(kind="timezone", value=value, normalized=normalized, confidence=0.9,
-                            source=source, locator=_locator(name, stream),
-                            countries=[CountryVote(cc, weight, reason) for cc in countries], extra=extra)
+    for stream, name, value in _tags_by_priority(scopes, DATE_KEYS):
+        parsed = _parse_date(value)
+        if parsed is None or parsed[1] in (None, "Z"):
+            continue
+        when, offset = parsed
+        minutes = parse_offset(offset)
+        if minutes is None:
+            continue
+        sign = "-" if minutes < 0 else "+"
+        normalized = f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+        countries = timezones.countries_for_offset(minutes, when)
+        reason = (f"{normalized} was in use on {when.date().isoformat()} in {len(countries)} "
+                  f"{'country' if len(countries) == 1 else 'countries'}: {listing(countries)} "
+                  f"(video container tag {name})")
+        weight = split_vote(TIMEZONE_STRENGTH, len(countries))
+        extra = {"offset_minutes": minutes, "datetime": when.isoformat(), "countries": countries,
+                 "date_known": True, "raw": value}
+        source = Source(stage="metadata", engine=f"zoneinfo tzdata {timezones.tzdata_version()}",
+                        model="tzdata zone1970.tab", model_sha256=timezones.zone1970_sha256())
+        return Clue(kind="timezone", value=value, normalized=normalized, confidence=0.9,
+                    source=source, locator=_locator(name, stream),
+                    countries=[CountryVote(cc, weight, reason) for cc in countries], extra=extra)
     return None
 
 
