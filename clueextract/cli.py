@@ -101,24 +101,22 @@ def _progress():
 @app.command()
 def export(
     case: Path = typer.Argument(..., help="Case folder."),
-    format: str = typer.Option("jsonl", "--format", help="jsonl | md | csv"),
+    format: str = typer.Option("jsonl", "--format", help="jsonl | md | html | csv | vics"),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="File to write (default: stdout)."),
 ) -> None:
     """Export the case store's records."""
-    from .export.csv_export import write_csv
-    from .export.jsonl import write_jsonl
-    from .export.summary_md import write_summary_md
+    from .export import EXPORT_FORMATS, writer_for
     from .store import CaseStore
 
     if not (case / CaseStore.FILENAME).exists():
         _fail(f"{case} is not a case folder (no {CaseStore.FILENAME})")
-    writers = {"jsonl": write_jsonl, "md": write_summary_md, "csv": write_csv}
-    if format not in writers:
-        _fail(f"--format must be one of {', '.join(writers)} in this version")
+    if format not in EXPORT_FORMATS:
+        _fail(f"--format must be one of {', '.join(EXPORT_FORMATS)}")
+    write = writer_for(format)
     store = CaseStore(case)
     try:
         target = output or Path(case) / f".export.{format}"
-        writers[format](store, target)
+        write(store, target)
         if output is None:
             sys.stdout.write(target.read_text(encoding="utf-8"))
             target.unlink()
