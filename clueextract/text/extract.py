@@ -1,8 +1,10 @@
 """Run every text clue extractor over one piece of text (an OCR line or a transcript segment)."""
 from __future__ import annotations
 
-from typing import Optional
+from pathlib import Path
+from typing import Optional, Sequence
 
+from ..packs import Pack
 from ..records import Clue
 from .base import TextContext
 from .currency import find_currencies
@@ -17,11 +19,17 @@ class TextClueExtractor:
 
     CONTEXT_MIN_CONFIDENCE = 0.5
 
-    def __init__(self, languages: list[str], regions: list[str], backend: str = "lingua"):
+    def __init__(self, languages: list[str], regions: list[str], backend: str = "lingua",
+                 packs: Sequence[Pack] = (), entities: bool = True, model_dir: Optional[Path] = None):
         self.languages = languages
         self.regions = tuple(regions)
         self.backend = backend
         self.identifier = LanguageIdentifier(languages, backend=backend)
+        self.entities = None
+        if entities:
+            from ..entities.extract import EntityExtractor
+
+            self.entities = EntityExtractor(packs, model_dir)
 
     def extract(self, text_clue: Clue, spoken_language: Optional[str] = None) -> list[Clue]:
         """Clues found in the text of `text_clue`; each is linked to it as its parent.
@@ -46,6 +54,12 @@ class TextClueExtractor:
         out.extend(find_phones(text, ctx))
         out.extend(find_domains_and_emails(text, ctx))
         out.extend(find_currencies(text, ctx))
+        if self.entities is not None:
+            out.extend(self.entities.find(text, ctx))
         for c in out:
             c.parent = text_clue
         return out
+
+    def finish_item(self, clues: list[Clue]) -> list[Clue]:
+        """Clues that need the whole item (postal codes beside a matching place); call once per item."""
+        return self.entities.finish_item(clues) if self.entities is not None else []
