@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STAMP_EASYOCR := $(VENV)/.installed-easyocr
 
-.PHONY: demo test bench samples system-deps lock
+.PHONY: demo test bench eval samples system-deps lock
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] in ((3, 11), (3, 12)) else "clueextract needs Python 3.11 (3.12 works)")'
@@ -36,6 +36,11 @@ test: $(STAMP_EASYOCR)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+
+# Top-1 / top-3 jurisdiction accuracy on the samples manifest, per clue kind (scan resumes if eval-case exists)
+eval: $(STAMP)
+	$(BIN)/clueextract scan samples_benign --case eval-case --quiet
+	$(BIN)/python benchmarks/eval.py --case eval-case --samples samples_benign
 
 # Regenerate samples_benign/ (needs fonts and espeak-ng: make system-deps)
 samples: $(STAMP)
