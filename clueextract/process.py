@@ -16,7 +16,7 @@ from typing import Any, BinaryIO, Optional
 
 from . import TOOL
 from .config import ScanConfig, default_model_dir
-from .ingest.hashing import CHUNK, open_readonly
+from .ingest.hashing import CHUNK, hash_file, open_readonly
 from .packs import Candidates
 from .records import Clue, ItemResult, Source
 
@@ -134,8 +134,10 @@ class Processor:
     def process(self, job: Job) -> ItemResult:
         result = ItemResult()
         t0 = time.perf_counter()
+        opened = False  # re-checked after processing only when it was verified and read
         try:
             with _open_verified(job.abs_path, job.sha256, self.config.max_file_bytes) as f:
+                opened = True
                 if job.media_type == "image":
                     self._image(f.read(), result)
                 elif job.media_type == "video":
@@ -149,6 +151,8 @@ class Processor:
         except Exception as e:  # bad input must never stop a scan: record it, keep what was found
             result.status = "error"
             result.error = str(e) if _is_clear(e) else f"{type(e).__name__}: {e}"
+        if opened:
+            _recheck(job, result)
         try:
             result.clues.extend(self.text.finish_item(result.clues))
         except Exception as e:  # an item-level pass must not cost the clues already found
@@ -212,6 +216,21 @@ class Processor:
                        locator={"bbox": list(line.bbox)})
             result.clues.append(ocr)
             result.clues.extend(self.text.extract(ocr))
+
+
+def _recheck(job: Job, result: ItemResult) -> None:
+    """Hash the evidence file again after processing: a file changed while it was read is
+    recorded as an error (its clues are kept, flagged), never silently reported as done."""
+    try:
+        h = hash_file(job.abs_path)
+    except OSError as e:
+        ok, why = False, f"cannot re-read it after processing: {e.strerror or e}"
+    else:
+        ok, why = h.sha256 == job.sha256, f"content changed while it was processed (SHA-256 now {h.sha256})"
+    result.info["rehash_after"] = "ok" if ok else "changed"
+    if not ok:
+        result.status = "error"
+        result.error = (result.error + "; " if result.error else "") + why
 
 
 class _open_verified:
