@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Iterator, Optional
 
 from . import TOOL
 from .config import ScanConfig
+from .deconflict.load import mark_item
 from .ingest.hashing import hash_file
 from .ingest.sniff import sniff
 from .ingest.walk import Entry, series_for, walk
@@ -115,6 +116,10 @@ def _ingest(store: CaseStore, paths: list[str], config: ScanConfig, config_hash:
             mime, media, note = s.mime, s.media_type, s.note
         fields = {**base, "media_type": media, "mime": mime, "sha256": sha256, "md5": md5, "sha1": sha1,
                   "note": note}
+        known, note = mark_item(config, fields)  # on a known-hash list: marked; skipped unless --process-known
+        if known:
+            store.upsert_item(**fields, status="skipped", error=known)
+            continue
         if media == "other":
             why = f"unsupported content ({mime})" + (f": {note}" if note else "")
             store.upsert_item(**fields, status="skipped", error=why)

@@ -33,7 +33,12 @@ def scan(
     packs: str = typer.Option("auto", "--packs", help="'auto' (all installed packs) or a list like th,ko,en."),
     workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (models load once in each)."),
     series_by: str = typer.Option("folder", "--series-by", help="folder | none"),
-    known_hashes: List[Path] = typer.Option([], "--known-hashes", help="Known-hash list (not yet supported)."),
+    known_hashes: List[Path] = typer.Option([], "--known-hashes",
+                                            help="Known-hash list: Project VIC VICS JSON or ICSE-style CSV (repeatable). "
+                                                 "Matching files are marked with the list's series and skipped."),
+    category_map: Optional[Path] = typer.Option(None, "--category-map",
+                                                help="JSON code -> label for list categories (default: Project VIC US)."),
+    process_known: bool = typer.Option(False, "--process-known", help="Process files on a known-hash list too (still marked)."),
     ray: Optional[str] = typer.Option(None, "--ray", help="Ray cluster address (not yet supported)."),
     packs_dir: Optional[Path] = typer.Option(None, "--packs-dir", help="Folder of language packs."),
     video_max_frames: int = typer.Option(60, "--video-max-frames", min=1, help="Most frames read (OCR) per video."),
@@ -52,17 +57,18 @@ def scan(
         _fail("--series-by must be 'folder' or 'none'")
     if ocr_engine not in ("auto", "rapidocr", "easyocr"):
         _fail("--ocr-engine must be auto, rapidocr or easyocr")
-    if known_hashes or ray:
-        _fail("--known-hashes and --ray are not available in this version")
+    if ray:
+        _fail("--ray is not available in this version")
     missing = [str(p) for p in evidence if not p.exists() and not p.is_symlink()]
     if missing:
         _fail(f"evidence path(s) not found: {', '.join(missing)}")
     for p in evidence:
         if p.is_dir() and _inside(case, p):
             _fail(f"the case folder {case} lies inside the evidence {p}: clueextract never writes into evidence")
+    known_extra = _load_known(known_hashes, category_map, process_known, quiet)
     config = ScanConfig(packs=tuple(packs.split(",")), workers=workers, series_by=series_by,
                         packs_dir=str(packs_dir) if packs_dir else None, asr_model=asr_model,
-                        video_max_frames=video_max_frames, ocr_engine=ocr_engine)
+                        video_max_frames=video_max_frames, ocr_engine=ocr_engine, extra=known_extra)
     progress = None if quiet else _progress()
     try:
         report = run_scan(evidence, case, config, progress=progress)
@@ -77,6 +83,25 @@ def scan(
               f"{c.get('clues', 0)} clues")
     for kind, path in report.outputs.items():
         err.print(f"  {kind}: {path}")
+
+
+def _load_known(paths: List[Path], category_map: Optional[Path], process_known: bool, quiet: bool) -> dict:
+    """Read the known-hash lists before anything is scanned: a bad list is a usage error (exit 2)."""
+    if not paths:
+        if category_map is not None:
+            _fail("--category-map applies to --known-hashes lists; give at least one --known-hashes FILE")
+        return {}
+    from rich.markup import escape
+
+    from .deconflict import KnownHashError, config_extra, load_known
+
+    try:
+        known = load_known(paths, category_map=category_map, process_known=process_known)
+    except KnownHashError as e:
+        _fail(escape(str(e)))  # names and values from the list are not Rich markup
+    if not quiet:
+        err.print(f"  known hashes: {escape(known.describe())}", highlight=False)
+    return config_extra(known)
 
 
 def _inside(child: Path, parent: Path) -> bool:

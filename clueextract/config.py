@@ -44,7 +44,7 @@ class ScanConfig:
     lid_switch_prob: float = 0.15             # prior probability of a language change between windows
     vad_min_silence_ms: int = 300             # pause that separates speech segments
     packs_dir: Optional[str] = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. "known_hashes": lists' names + SHA-256 (deconflict)
 
     def result_affecting(self) -> dict[str, Any]:
         """Settings that change what a scan outputs (workers and paths do not)."""

@@ -7,6 +7,7 @@ from typing import Any, Iterator
 
 from .. import __version__
 from ..assess import assess
+from ..deconflict.load import split_note
 from ..store import CaseStore
 
 SCHEMA_VERSION = "1.0"
@@ -38,6 +39,9 @@ def item_record(row) -> dict[str, Any]:
            "config_hash": row["config_hash"], "tool_version": f"clueextract {__version__}"}
     if row["path_b64"]:
         rec["path_b64"] = row["path_b64"]
+    rec["note"], known = split_note(row["note"])  # a known-hash list match rides in the note column
+    if known:
+        rec["known"] = known
     return rec
 
 

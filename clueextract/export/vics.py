@@ -1,0 +1,158 @@
+"""VICS 2.0 export: the case as a Project VIC Media list, for the tools units already
+use (Griffeye, national VICS portals, other forensic suites) to import.
+
+Shape (the VICS 2.0 case form that public exporters write and importers read):
+``{"@odata.context": ".../VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/CUSTOM/$metadata#Cases",
+"value": [{"CaseID", "CaseNumber", "SourceApplicationName", "SourceApplicationVersion",
+"TotalMediaFiles", "Media": [...]}]}``. One Media entry per distinct content (VICS keys
+media by MD5), every path holding it in ``MediaFiles``:
+
+- ``MD5``/``SHA1`` (upper-case hex, as VICS hash sets carry them), ``MediaSize``, ``MimeType``,
+  ``RelativeFilePath`` (evidence root / path, '/'-separated, as in clues.jsonl);
+- ``Series``: the series of the hash list entry that matched, else clueextract's own series
+  (the review group: by default the folder);
+- ``Category``, ``VictimIdentified`` (the string "true"/"false", which string-reading
+  importers expect), ``IsPrecategorized``/``PrecategorizationSource`` only when a known-hash
+  list supplied them — clueextract never categorises media itself;
+- ``Comments``: the clue summary in words (top countries with shares, key clues, the
+  known-hash note or why the item was not processed); ``Tags``: ';'-separated short tags
+  (clueextract, country:XX, language:xx, known-hash).
+
+Text only (wellness): no thumbnails, no image data. Same store = same bytes.
+"""
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Optional
+
+from .. import __version__
+from ..deconflict import split_note
+from ..deconflict.known import message as known_message
+from ..store import CaseStore
+from ..assess import assess
+from .records import clue_record
+
+CONTEXT = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/CUSTOM/$metadata#Cases"
+# most place-specific first: the order key clues are listed in
+KEY_KINDS = ("gps", "place", "phone", "postal_code", "address_term", "legal_form", "currency", "domain", "email",
+             "brand", "organization", "dialect_marker", "timezone", "spoken_language", "text_language", "script")
+MAX_KEY_CLUES = 6
+MAX_COMMENTS = 2000
+
+
+def _clip(s: str, n: int = 40) -> str:
+    s = " ".join(str(s).split())
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def key_clues(clues: list[dict[str, Any]], ranked: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(kind, value) of the clues that carry the top country (the evidence model's support
+    rows, strongest first), then other place-pointing clues, most place-specific kind first."""
+    rank = {k: i for i, k in enumerate(KEY_KINDS)}
+    rows = [(r["kind"], r["value"]) for r in (ranked[0].get("support") or [] if ranked else [])]
+
+    def strength(c: dict[str, Any]) -> float:
+        return max((v["weight"] for v in c["countries"]), default=0.0) * c["confidence"]
+
+    rows += [(c["kind"], c["value"]) for c in sorted((c for c in clues if c["kind"] in rank),
+                                                     key=lambda c: (rank[c["kind"]], -strength(c), c["clue_id"]))]
+    picked, seen = [], set()
+    for kind, value in rows:
+        key = (kind, " ".join(str(value).split()).casefold())
+        if kind in rank and key not in seen:
+            seen.add(key)
+            picked.append((kind, value))
+    return picked[:MAX_KEY_CLUES]
+
+
+def clue_summary(clues: list[dict[str, Any]]) -> tuple[str, list[str]]:
+    """(sentence for Comments, tags) from one item's clues."""
+    if not clues:
+        return "no clues found", []
+    ranked = [r for i, r in enumerate(assess(clues)["countries"][:3]) if i == 0 or r["probability"] >= 0.01]
+    parts = []
+    if ranked:
+        parts.append("top countries " + ", ".join(f"{r['country']} {r['probability']:.0%}" for r in ranked))
+    keys = key_clues(clues, ranked)
+    if keys:
+        parts.append("key clues: " + ", ".join(f"{kind} {_clip(value)!r}" for kind, value in keys))
+    parts.append(f"{len(clues)} clue{'s' if len(clues) != 1 else ''}")
+    langs = sorted({c["normalized"] for c in clues if c["kind"] in ("text_language", "spoken_language")})
+    tags = [f"country:{r['country']}" for r in ranked] + [f"language:{_clip(x, 12)}" for x in langs]
+    return "; ".join(parts), tags
+
+
+def _case_id(store: CaseStore) -> str:
+    runs = store.runs()
+    seed = f"{runs[0]['started_at']}\x00{runs[0]['evidence_json']}" if runs else str(store.case_dir.resolve())
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "clueextract-case:" + seed))
+
+
+def _rel(row) -> str:
+    return row["path"] if row["path"] == row["root"] else f"{row['root']}/{row['path']}"
+
+
+def media_entries(store: CaseStore) -> list[dict[str, Any]]:
+    clues: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in store.clues():
+        clues[r["item_id"]].append(clue_record(r))
+    groups: dict[str, list] = {}
+    for row in store.items():
+        if row["md5"]:
+            groups.setdefault(row["md5"], []).append(row)
+    out = []
+    for n, (md5, rows) in enumerate(groups.items(), 1):
+        first = next((r for r in rows if r["duplicate_of"] is None), rows[0])
+        out.append(_media(n, md5, first, rows, clues.get(first["duplicate_of"] or first["item_id"], [])))
+    return out
+
+
+def _media(n: int, md5: str, row, rows: list, clues: list[dict[str, Any]]) -> dict[str, Any]:
+    _note, known = split_note(row["note"])
+    hit: Optional[dict[str, Any]] = known[0] if known else None
+    comments, tags = clue_summary(clues)
+    if row["status"] != "done" and not clues:
+        comments = ("not processed: on a known-hash list" if known and row["status"] == "skipped"
+                    else f"not processed: {row['error'] or 'interrupted scan, run it again'}")
+    if known:
+        comments += "; " + known_message(known)
+        tags.append("known-hash")
+    m: dict[str, Any] = {"MediaID": n, "MD5": md5.upper()}
+    if row["sha1"]:
+        m["SHA1"] = row["sha1"].upper()
+    if hit and isinstance(hit.get("category"), int):
+        m["Category"] = hit["category"]
+        m["IsPrecategorized"] = "true"
+        m["PrecategorizationSource"] = hit["list"]
+    if hit and hit.get("victim_identified") is not None:
+        m["VictimIdentified"] = "true" if hit["victim_identified"] else "false"
+    m["Series"] = (hit or {}).get("series") or row["series"]
+    m["Comments"] = _clip(f"clueextract {__version__}: {comments}", MAX_COMMENTS)
+    m["Tags"] = ";".join(["clueextract"] + tags)
+    if row["size"] is not None:
+        m["MediaSize"] = row["size"]
+    if row["mime"]:
+        m["MimeType"] = row["mime"]
+    m["RelativeFilePath"] = _rel(row)
+    m["MediaFiles"] = [{"MD5": md5.upper(), "FileName": r["path"].rsplit("/", 1)[-1], "FilePath": _rel(r)}
+                       for r in rows]
+    return m
+
+
+def write_vics(store: CaseStore, path: Path) -> None:
+    """Write the VICS 2.0 document atomically (temp file + rename)."""
+    media = media_entries(store)
+    doc = {"@odata.context": CONTEXT,
+           "value": [{"CaseID": _case_id(store), "CaseNumber": store.case_dir.resolve().name,
+                      "SourceApplicationName": "clueextract", "SourceApplicationVersion": __version__,
+                      "TotalMediaFiles": sum(len(m["MediaFiles"]) for m in media), "Media": media}]}
+    path = Path(path)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        json.dump(doc, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    os.replace(tmp, path)
