@@ -54,3 +54,35 @@ def test_cli_scan_in_network_less_namespace(tmp_path):
     assert {"image", "audio"} <= {r["media_type"] for r in items}
     assert all(r["status"] == "done" for r in items)
     assert any(r["record"] == "clue" and r["kind"] == "speech_segment" for r in recs)
+
+
+def test_full_scan_with_every_engine_counts_zero_network_attempts(tmp_path):
+    """Inside a network-less namespace, an audit hook counts every connect / name lookup /
+    URL request: images (RapidOCR + Tesseract routing, entities), a video (frames + its audio
+    track), speech (VAD, language spans, ASR), then the EasyOCR engine too. Zero attempts."""
+    import json
+    import sys
+    from pathlib import Path
+
+    prefix = _netns_prefix()
+    if prefix is None:
+        pytest.skip("no network namespaces here (unshare -n / -rn refused); the in-process socket guard test still runs")
+    tool = Path(__file__).resolve().parent / "tools" / "count_network.py"
+    full = [SAMPLES / "bangkok_market" / "soi_street_sign.jpg", SAMPLES / "video_tokyo_slideshow" / "slideshow.mp4",
+            SAMPLES / "speech_london" / "shop_directions.flac"]
+    runs = [("auto", tmp_path / "auto", full),
+            ("easyocr", tmp_path / "easyocr", [SAMPLES / "london_corner_shop" / "shop_sign.jpg"])]
+    for engine, case, evidence in runs:
+        if engine == "easyocr":
+            pytest.importorskip("easyocr", reason="the optional EasyOCR engine is not installed")
+        counts = tmp_path / f"net-{engine}.json"
+        proc = subprocess.run([*prefix, sys.executable, str(tool), str(counts), "scan",
+                               *[str(e) for e in evidence], "--case", str(case), "--quiet",
+                               "--ocr-engine", engine], capture_output=True, text=True, timeout=900)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert json.loads(counts.read_text()) == [], f"network attempts with --ocr-engine {engine}"
+        recs = read_jsonl(case / "clues.jsonl")
+        items = [r for r in recs if r["record"] == "item"]
+        assert {r["status"] for r in items} == {"done"}, [r["error"] for r in items]
+        kinds = {r["kind"] for r in recs if r["record"] == "clue"}
+        assert {"ocr_text", "speech_segment", "spoken_language"} <= kinds if engine == "auto" else "ocr_text" in kinds
