@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable, Optional, Union
 
 HASH_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64}
@@ -68,8 +69,14 @@ def clean_text(value: Any, limit: int = MAX_TEXT) -> Optional[str]:
     """Printable single-line text, or None for empty/absent values."""
     if value is None or isinstance(value, (dict, list, bool)):
         return None
-    s = _CONTROL.sub(" ", str(value)).strip()
-    s = " ".join(s.split())
+    return _clean(str(value), limit)
+
+
+@lru_cache(maxsize=1 << 16)
+def _clean(value: str, limit: int) -> Optional[str]:
+    # cached: lists repeat the same series / category / status on thousands of rows, and the
+    # cache hands back one shared string for them (less memory for the index as well)
+    s = " ".join(_CONTROL.sub(" ", value).split())
     return s[:limit] if s else None
 
 
@@ -100,6 +107,11 @@ def hash_kind(value: str) -> Optional[str]:
 
 def norm_category(value: Any) -> Optional[Category]:
     """VICS numbers stay ints; 'CAT-1' / 'Category 1' -> 1; 'Category A' -> 'A'; other text kept short."""
+    return _norm_category(value) if isinstance(value, str) else _norm_category.__wrapped__(value)
+
+
+@lru_cache(maxsize=4096)
+def _norm_category(value: Any) -> Optional[Category]:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -118,6 +130,11 @@ def norm_category(value: Any) -> Optional[Category]:
 
 def norm_flag(value: Any) -> Optional[bool]:
     """VictimIdentified / status columns: bool, 'true', 'Yes', 'Identified', 1 ... or None."""
+    return _norm_flag(value) if isinstance(value, str) else _norm_flag.__wrapped__(value)
+
+
+@lru_cache(maxsize=4096)
+def _norm_flag(value: Any) -> Optional[bool]:
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)):
@@ -149,11 +166,12 @@ class KnownHashSet:
         n = len(self.lists)
         self.lists.append(source)
         for e in entries:
-            for kind in HASH_LENGTHS:
+            item = ((n, e),)
+            for kind, idx in self._index.items():
                 h = getattr(e, kind)
                 if h:
-                    idx = self._index[kind]
-                    idx[h] = idx.get(h, ()) + ((n, e),)
+                    prev = idx.get(h)
+                    idx[h] = item if prev is None else prev + item
 
     def __len__(self) -> int:
         return sum(s.entries for s in self.lists)

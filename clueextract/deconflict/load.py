@@ -1,7 +1,10 @@
 """Load hash lists and the category mapping from files; hand the set to a scan.
 
-A list is read whole (capped at `MAX_LIST_BYTES`, measured in the tests: parsing keeps
-only the fields used, see vics.py) and identified by its SHA-256, which goes into the
+A list is read whole, capped at `MAX_LIST_BYTES` (a larger file is refused, never
+truncated: a half-read list would silently miss matches). Measured on 500,000-entry
+synthetic lists (2 shared cores): VICS JSON of 223 MB with PhotoDNA -> 15 s, peak RSS
+0.93 GB (parsing keeps only the fields used, see vics.py); CSV of 46 MB -> 11 s, 0.46 GB.
+Each list is identified by its SHA-256, which goes into the
 scan's configuration hash through ``ScanConfig.extra["known_hashes"]`` — a changed list
 means a changed configuration. The loaded set itself is not part of the configuration
 (it is big, and worker processes never need it: matching happens at ingest, in the main

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any, Iterator, Optional
 
 from .known import KnownHash, KnownHashError, clean_text, norm_category, norm_flag, norm_hash
@@ -32,12 +33,18 @@ _MEDIA_KEYS = _KEEP - {"odatacontext", "odatametadata", "value", "media", "cases
 MAX_DEPTH_HINT = "nesting too deep"
 
 
+@lru_cache(maxsize=4096)
+def _kept(key: str) -> Optional[str]:
+    nk = _KEY.sub("", key.lower())
+    return nk if nk in _KEEP else None
+
+
 def _slim(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """object_pairs_hook: normalised keys, only the fields we read."""
     out: dict[str, Any] = {}
     for k, v in pairs:
-        nk = _KEY.sub("", k.lower())
-        if nk in _KEEP:
+        nk = _kept(k)
+        if nk is not None:
             out[nk] = v
     return out
 
