@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import shutil
 from pathlib import Path
 
 import jsonschema
@@ -282,3 +283,24 @@ def test_loaded_sets_are_found_by_configuration(tmp_path):
     _LOADED.clear()
     with pytest.raises(KnownHashError, match="not loaded in this process"):
         for_config(cfg)
+
+
+def test_api_scan_all_known_processes_nothing_and_resumes(small_evidence, tmp_path):
+    from clueextract import scan
+    from clueextract.config import ScanConfig
+    from clueextract.deconflict import config_extra
+
+    files = sorted(small_evidence.iterdir())
+    rows = "\n".join(f"{_hashes(p)[0]},Synthetic Series {i}" for i, p in enumerate(files))
+    shutil.copy2(files[0], small_evidence / "copy.jpg")   # not named on the list: marked by its content
+    lst = tmp_path / "all.csv"
+    lst.write_text("md5,series\n" + rows + "\n", encoding="utf-8")
+    config = ScanConfig(extra=config_extra(load_known([lst])))
+    case = tmp_path / "case"
+    first = scan([small_evidence], case=case, config=config)
+    assert first.processed == 0 and first.counts.get("skipped") == 4 and first.counts["clues"] == 0
+    items = [r for r in read_jsonl(case / "clues.jsonl") if r["record"] == "item"]
+    assert all(r["known"][0]["list"] == "all.csv" and r["error"].startswith("known: series 'Synthetic Series ")
+               and r["note"] is None for r in items)
+    again = scan([small_evidence], case=case, config=config)
+    assert again.resumed == 4 and again.processed == 0
