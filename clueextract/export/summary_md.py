@@ -1,134 +1,179 @@
-"""summary.md: what an expert reads first. Text only: no imagery, no audio."""
+"""summary.md: what a regional expert reads first. Text only: no imagery, no audio, no links.
+
+Per series: ranked countries with their UN M49 desk, the strongest supporting clues quoted
+with their locators, what argues against, what was set aside, languages heard with their
+spans, review decisions, then each item compactly. Built from the JSONL records through
+summary_model (shared with summary.html). Every string read from evidence goes through md().
+"""
 from __future__ import annotations
 
 import os
-from collections import defaultdict
+import re
 from pathlib import Path
+from typing import Optional
 
-from ..countries import country_name
 from ..store import CaseStore
 from .records import iter_records
+from .summary_model import CaseView, ItemView, Limits, Quote, SeriesView, build_case_view
 
-KIND_ORDER = ["gps", "timezone", "device", "spoken_language", "speech_segment", "ocr_text", "text_language",
-              "script", "phone", "domain", "email", "currency", "postal_code", "place", "brand", "organization",
-              "legal_form", "address_term", "dialect_marker", "person"]
-KIND_TITLE = {"gps": "GPS position", "timezone": "Time-zone offset", "device": "Camera / device",
-              "ocr_text": "Text read (OCR)", "text_language": "Language of text", "script": "Writing system",
-              "phone": "Phone numbers", "domain": "Web domains", "email": "E-mail addresses",
-              "currency": "Currency", "spoken_language": "Spoken language", "speech_segment": "Speech"}
+LIMITS = Limits(support=3, against=3, discounted=3, text=5, signals=6)
+_MD_SPECIAL = "\\`*_{}[]<>#|!~&"  # not ( ): with [ ] escaped no link can form
+_PAST = {"confirm": "confirmed", "exclude": "excluded"}
+_AUTOLINK = re.compile(r"(?i)(www)\.|(:)//|(@)")
 
 
 def md(text: object) -> str:
-    """Escape text read from evidence so it cannot format or inject markup in the summary."""
-    s = str(text).replace("\\", "\\\\")
-    for ch in "`*_{}[]<>#|!":
-        s = s.replace(ch, "\\" + ch)
+    """Escape text read from evidence so it cannot format, link or inject markup in the summary.
+
+    Every Markdown-active ASCII character gets a backslash; whitespace (newlines included)
+    collapses to single spaces so a value cannot start a heading, list or table row; and
+    URL-like text ("www.", "://", "@") is broken with an escape so GFM renderers do not turn a
+    domain, URL or e-mail read from evidence into a clickable link."""
+    s = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
+    s = _AUTOLINK.sub(lambda m: f"{m.group(1)}\\." if m.group(1) else ("\\://" if m.group(2) else "\\@"), s)
     return " ".join(s.split())
 
 
-def where(loc: dict) -> str:
-    parts = []
-    if "field" in loc:
-        parts.append(loc["field"])
-    if "bbox" in loc:
-        x0, y0, x1, y1 = loc["bbox"]
-        parts.append(f"box {x0},{y0}–{x1},{y1}")
-    if "frame_time_s" in loc:
-        times = loc["frame_time_s"] if isinstance(loc["frame_time_s"], list) else [loc["frame_time_s"]]
-        shown = ", ".join(f"{t:.1f}" for t in times[:5]) + (" …" if len(times) > 5 else "")
-        parts.append(f"read at {shown} s")
-    if "start_s" in loc:
-        span = f"{loc['start_s']:.1f}–{loc.get('end_s', loc['start_s']):.1f} s"
-        parts.append(f"on screen {span}" if "frame_time_s" in loc else span)
-    if "stream" in loc:
-        parts.append(f"audio stream {loc['stream']}")
-    return "; ".join(parts)
+def _pct(p: Optional[float]) -> str:
+    return "–" if p is None else f"{p:.0%}" if p >= 0.01 or p == 0 else "<1%"
 
 
-def votes(countries: list[dict]) -> str:
-    if not countries:
-        return ""
-    top = sorted(countries, key=lambda v: -v["weight"])[:4]
-    more = f" +{len(countries) - 4} more" if len(countries) > 4 else ""
-    return " → " + ", ".join(f"{v['country']} {v['weight']:.2f}" for v in top) + more
+def _w(x: Optional[float]) -> str:
+    return "" if x is None else f"{x:.2f}"
 
 
-def tally_line(ranked: list[dict], n: int = 6) -> str:
-    if not ranked:
-        return "no country evidence"
-    return " · ".join(f"**{r['country']}** {country_name(r['country'])} {r['score']:.2f} ({r['probability']:.0%}, "
-                      f"{len(r['clue_ids'])} clue{'' if len(r['clue_ids']) == 1 else 's'})" for r in ranked[:n])
+def _stream(stream: object) -> str:
+    return "" if stream is None else f"audio stream {md(stream)}, "
+
+
+def _quote(q: Quote, with_country: bool = False) -> str:
+    head = f"{q.kind_title}: “{md(q.value)}”"
+    if q.source_text:
+        head += f" in “{md(q.source_text)}”"
+    loc = f"{md(q.file)}" + (f", {md(q.where)}" if q.where else "")
+    line = f"{head} — {loc}"
+    if with_country and q.countries:
+        shown = ", ".join(f"**{md(cc)}** {md(name)}" for cc, name in q.country_names[:4])
+        more = f" +{len(q.countries) - 4} more" if len(q.countries) > 4 else ""
+        line = f"{shown}{more} ← {line}"
+    if q.weight is not None:
+        line += f" (weight {_w(q.weight)})"
+    if q.repeats:
+        line += f" (+{q.repeats} more like it)"
+    if q.reason:
+        line += f"; why: {md(q.reason)}"
+    return line
+
+
+def _series(s: SeriesView) -> list[str]:
+    c = s.counts
+    out = [f"## Series: {md(s.name)}", ""]
+    counts = ", ".join(f"{k} {c.get(k, 0)}" for k in ("done", "error", "skipped", "known") if c.get(k) or k == "done")
+    extra = f", duplicates {c['duplicate']}" if c.get("duplicate") else ""
+    out.append(f"Items: {sum(c.get(k, 0) for k in c if k not in ('known', 'duplicate'))} ({counts}{extra}) · "
+               f"clues weighed: {s.clue_count} · method: {md(s.method or 'none')}")
+    out.append("")
+    if s.leader_excluded:
+        r = s.leader_excluded
+        out += [f"> **EXPERT EXCLUDED THE TOP-RANKED COUNTRY {md(r.country)} ({md(r.name)})** — {md(r.reviewer)}, "
+                f"{md(r.at)}" + (f": {md(r.note)}" if r.note else ""), ""]
+    if not s.ranked:
+        out += ["No country evidence in this series.", ""]
+    else:
+        out += ["| # | country | probability | desk (UN M49 sub-region) | clues | review |", "|---|---|---|---|---|---|"]
+        for r in s.ranked:
+            desk = f"{md(r.desk.label)} ({r.desk.code})" if r.desk else "no M49 region"
+            rev = f"{_PAST.get(r.decision.decision, md(r.decision.decision))} by {md(r.decision.reviewer)}" if r.decision else ""
+            out.append(f"| {r.rank} | **{md(r.country)}** {md(r.name)} | {_pct(r.probability)} | {desk} | {r.n_clues} | {rev} |")
+        if s.more_countries:
+            out.append(f"\n{s.more_countries} more countries with weaker evidence are in clues.jsonl.")
+        out.append("")
+        for r in s.ranked:
+            if not r.support:
+                continue
+            out.append(f"**Why {md(r.country)} {md(r.name)}:**")
+            out += [f"- {_quote(q)}" for q in r.support]
+            out.append("")
+        out.append("**What argues against:**")
+        out += [f"- {_quote(q, with_country=True)}" for q in s.against] or ["- nothing: no clue votes only for other countries"]
+        out.append("")
+        if s.discounted:
+            out.append("**Set aside:**")
+            out += [f"- {_quote(q)}" for q in s.discounted]
+            out.append("")
+        if s.derived:
+            out += [f"_Derived from clue votes (the assessment record carries no list): {', '.join(s.derived)}._", ""]
+    if s.languages:
+        out.append("**Languages heard:**")
+        out += [f"- {md(h.name)} (`{md(h.code)}`) — {md(h.file)}, {_stream(h.stream)}{h.span}"
+                + (f" (confidence {h.confidence:.2f})" if h.confidence is not None else "") for h in s.languages]
+        out.append("")
+    if s.reviews:
+        out.append("**Review decisions** (oldest first; the latest per country stands):")
+        out += [f"- {md(r.at)} {md(r.reviewer)}: **{md(r.decision)} {md(r.country)}** {md(r.name)}"
+                + (f" — “{md(r.note)}”" if r.note else "") for r in s.reviews]
+        out.append("")
+    for it in s.items:
+        out += _item(it)
+    if s.not_read:
+        out += ["**Not read:**", ""]
+        out += [f"- {md(it.path)} — {it.status}: {md(it.error or 'no reason recorded')}"
+                + (f" (known: {md(it.known)})" if it.known else "") for it in s.not_read]
+        out.append("")
+    return out
+
+
+def _item(it: ItemView) -> list[str]:
+    meta = f"{it.media_type} · {it.size or 0:,} bytes"
+    if it.sha256:
+        meta += f" · sha256 `{it.sha256[:16]}…`"
+    if it.top:
+        meta += " · " + ", ".join(f"{md(cc)} {_pct(p)}" for cc, p in it.top)
+    lines = [f"### {md(it.path)}", "", meta]
+    if it.known:
+        lines.append(f"Known file: {md(it.known)}")
+    if it.duplicate_of:
+        lines.append(f"Same content as {md(it.duplicate_of)}: processed once, clues listed there.")
+    lines.append("")
+    for q in it.text:
+        lines.append(f"- {q.kind_title}: “{md(q.value)}” ({md(q.where) or 'whole file'})")
+    if it.text_total > len(it.text):
+        lines.append(f"- … {it.text_total - len(it.text)} more text lines in clues.jsonl")
+    for g in it.signals:
+        value = f"“{md(g.value)}”" + (f" = {md(g.normalized)}" if g.normalized and g.normalized != g.value else "")
+        times = f" ×{g.count}" if g.count > 1 else ""
+        votes = ", ".join(f"{md(cc)} {w:.2f}" for cc, w in g.votes) + (f" +{g.n_votes - len(g.votes)} more" if g.n_votes > len(g.votes) else "")
+        lines.append(f"- {g.kind_title}: {value}{times} ({md(g.where) or 'whole file'})" + (f" → {votes}" if votes else ""))
+        if g.why:
+            lines.append(f"  - why: {md(g.why)}")
+    if it.signals_total > len(it.signals):
+        lines.append(f"- … {it.signals_total - len(it.signals)} more clues in clues.jsonl")
+    if it.text or it.signals:
+        lines.append("")
+    return lines
+
+
+def render_md(view: CaseView) -> str:
+    out = [f"# clueextract summary — case {md(view.case_name)}", ""]
+    out.append("> This report contains text only: no imagery, no audio and no links. Every clue names the file and "
+               "the place in it (box, frame time, audio span or field) where it was found.")
+    out.append("")
+    out.append(f"- Tool: {md(view.tool_version or 'unknown')} · config hash `{view.config_hash or 'unknown'}`")
+    if view.evidence:
+        out.append(f"- Evidence: {', '.join(md(e) for e in view.evidence)}"
+                   + (f" · packs: {', '.join(md(p) for p in view.packs)}" if view.packs else ""))
+    out.append(f"- Items: {view.n_items} (" + ", ".join(f"{k} {v}" for k, v in view.counts.items()) +
+               f") · clues: {view.n_clues} · series: {len(view.series)}")
+    out.append(f"- Ranking method: {md(', '.join(view.methods) or 'none')} · desks: {md(view.m49_source)}")
+    out.append("")
+    for s in view.series:
+        out += _series(s)
+    return "\n".join(out).rstrip("\n") + "\n"
 
 
 def write_summary_md(store: CaseStore, path: Path) -> None:
-    recs = list(iter_records(store))
-    run = next((r for r in recs if r["record"] == "run"), None)
-    items = [r for r in recs if r["record"] == "item"]
-    clues = defaultdict(list)
-    for r in recs:
-        if r["record"] == "clue":
-            clues[r["item_id"]].append(r)
-    series_assess = {r["series"]: r for r in recs if r["record"] == "assessment" and r["scope"] == "series"}
-    counts = defaultdict(int)
-    for it in items:
-        counts[it["status"]] += 1
-    last = store.last_run()
-    out = [f"# clueextract summary — case `{md(store.case_dir.name)}`", ""]
-    out.append("> Text only: this summary shows no imagery and plays no audio. Every clue names the file and the "
-               "place in it where it was found.")
-    out.append("")
-    if run:
-        out.append(f"- Tool: {run['tool_version']} · config hash `{run['config_hash'][:16]}` · "
-                   f"run {last['run_id']} {last['status']} ({last['started_at']} → {last['finished_at'] or '…'})")
-        out.append(f"- Evidence: {', '.join(md(e) for e in run['evidence'])} · packs: "
-                   f"{', '.join(run['engines'].get('packs', {}))}")
-    out.append(f"- Items: {len(items)} (" + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) +
-               f") · clues: {sum(len(v) for v in clues.values())}")
-    out.append("- Country lists below are a plain tally of clue weights, not yet a calibrated ranking.")
-    out.append("")
-    by_series = defaultdict(list)
-    for it in items:
-        by_series[it["series"]].append(it)
-    for name in sorted(by_series):
-        out += [f"## Series `{md(name)}`", "", "Countries: " + tally_line(series_assess.get(name, {}).get("countries", [])), ""]
-        for it in by_series[name]:
-            out += _item_section(it, clues)
-    bad = [it for it in items if it["status"] != "done"]
-    if bad:
-        out += ["## Skipped and failed items", "", "| path | status | reason |", "|---|---|---|"]
-        out += [f"| {md(it['path'])} | {it['status']} | {md(it['error'] or '')} |" for it in bad]
-        out.append("")
-    tmp = path.with_suffix(".md.tmp")
-    tmp.write_text("\n".join(out) + "\n", encoding="utf-8")
+    view = build_case_view(iter_records(store), store.case_dir.name, LIMITS)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(render_md(view), encoding="utf-8")
     os.replace(tmp, path)
 
-
-def _item_section(it: dict, clues: dict) -> list[str]:
-    head = f"### {md(it['path'])}"
-    meta = f"{it['media_type']} `{it['mime'] or '?'}` · {it['size'] or 0:,} bytes · {it['status']}"
-    if it["sha256"]:
-        meta += f" · sha256 `{it['sha256'][:16]}…`"
-    lines = [head, "", meta]
-    if it["duplicate_of"]:
-        lines.append(f"Same content as item `{it['duplicate_of']}`: processed once, clues listed there.")
-    if it["error"]:
-        lines.append(f"Reason: {md(it['error'])}")
-    lines.append("")
-    by_kind = defaultdict(list)
-    for c in clues.get(it["item_id"], []):
-        by_kind[c["kind"]].append(c)
-    for kind in sorted(by_kind, key=lambda k: KIND_ORDER.index(k) if k in KIND_ORDER else 99):
-        lines.append(f"- **{KIND_TITLE.get(kind, kind)}**")
-        for c in by_kind[kind]:
-            detail = f"“{md(c['value'])}”"
-            if c["normalized"] and c["normalized"] != c["value"] and kind not in ("ocr_text", "speech_segment"):
-                detail += f" = {md(c['normalized'])}"
-            lang = f" [{c['language']}]" if c["language"] and kind == "ocr_text" else ""
-            loc = where(c["locator"])
-            lines.append(f"  - {detail}{lang} ({c['confidence']:.2f}{'; ' + loc if loc else ''}){votes(c['countries'])}")
-            reasons = sorted(c["countries"], key=lambda v: -v["weight"])[:1]
-            if reasons and kind not in ("ocr_text",):
-                lines.append(f"    - why: {md(reasons[0]['reason'])}")
-    if by_kind:
-        lines.append("")
-    return lines
