@@ -30,11 +30,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional, Union
 
+from clueextract.countries import country_name
+
 FORMAT_VERSION = 1
 DATA_PATH = Path(__file__).resolve().parent.parent / "data" / "gazetteer.json.gz"
 # SHA-256 of the committed clueextract/data/gazetteer.json.gz. Rebuilding the file
 # (scripts/build_gazetteer.py) prints the new value; update it here in the same commit.
-EXPECTED_SHA256 = "0000000000000000000000000000000000000000000000000000000000000000"
+EXPECTED_SHA256 = "19e4f6956833793f4f766111171decc2dbd8d9e8b0fea6a689efd9098beaecfa"
 
 KINDS = ("country", "subdivision", "city")
 
@@ -87,6 +89,32 @@ def fold(name: str) -> str:
     return unicodedata.normalize("NFC", "".join(out)).translate(_FOLD_LETTERS).translate(_FOLD_DROP)
 
 
+def normalize_with_offsets(run: str, offset: int = 0) -> tuple[str, list[int], list[int], set[int]]:
+    """`normalize` for a run of unspaced-script text, done cluster by cluster (a base
+    character and its marks), keeping for each output character the original start/end
+    offsets of its cluster, and the set of output positions where a cluster starts (a
+    match must start and end on those) -- so a name found in the normalised run maps
+    back to an exact span of the original text."""
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    bounds: set[int] = set()
+    i = 0
+    while i < len(run):
+        j = i + 1
+        while j < len(run) and (unicodedata.category(run[j]).startswith("M") or run[j] in "\uff9e\uff9f"):
+            j += 1
+        chunk = unicodedata.normalize("NFKC", run[i:j]).casefold()
+        bounds.add(len(out))
+        for ch in chunk:
+            out.append(ch)
+            starts.append(offset + i)
+            ends.append(offset + j)
+        i = j
+    bounds.add(len(out))
+    return "".join(out), starts, ends, bounds
+
+
 @dataclass(frozen=True)
 class Place:
     """One place. kind: country | subdivision | city. subdivision: ISO 3166-2 code (for a
@@ -104,6 +132,27 @@ class Place:
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "country": self.country, "subdivision": self.subdivision,
                 "name": self.name, "population": self.population, "type": self.type}
+
+    def describe(self) -> str:
+        """For reasons: "Phetchaburi, a province of Thailand (TH-76)"."""
+        if self.kind == "country":
+            return f"{self.name} (the country)"
+        where = country_name(self.country)
+        if self.kind == "city":
+            pop = f", pop. {self.population:,}" if self.population else ""
+            return f"{self.name}, a city in {where}{pop}"
+        code = f" ({self.subdivision})" if self.subdivision else ""
+        kind = self.type if self.type != "second-level subdivision" else "district-level subdivision"
+        article = "an" if kind[:1] in "aeiou" else "a"
+        return f"{self.name}, {article} {kind} of {where}{code}"
+
+    def short(self) -> str:
+        """For reasons, after the country is named: "the province Phetchaburi (TH-76)"."""
+        if self.kind == "city":
+            return f"the city {self.name}" + (f", pop. {self.population:,}" if self.population else "")
+        if self.kind == "subdivision":
+            return f"the {self.type} {self.name}" + (f" ({self.subdivision})" if self.subdivision else "")
+        return f"the country {self.name}"
 
 
 def _read(path: Path) -> tuple[bytes, bytes, bytes]:
