@@ -10,6 +10,28 @@ from ..models import spec, verified_path
 from .base import OcrLine
 
 DET, REC, CLS = "PP-OCRv6_det_small", "PP-OCRv6_rec_small", "ch_ppocr_mobile_v2.0_cls"
+MAX_ASPECT = 10  # long side / short side of what RapidOCR's detector is given
+
+
+def bounded_aspect(img: np.ndarray, max_aspect: int = MAX_ASPECT) -> np.ndarray:
+    """The image padded at the bottom or right (box coordinates do not move) with its mean
+    colour until long side / short side <= max_aspect; unchanged when already within.
+
+    Why: RapidOCR caps the long side at 2000 px, then raises the short side to 30 px and its
+    detector raises it to 736 px, keeping the aspect ratio. A 20000x1 PNG of a few hundred
+    bytes became a 1,472,000 x 736 float32 tensor and the scan was killed at 20 GB RSS
+    (hostile corpus, measured). At 10:1 the detector input is at most 7360 x 736."""
+    h, w = img.shape[:2]
+    if min(h, w) * max_aspect >= max(h, w):
+        return img
+    fill = img.reshape(-1, img.shape[2]).mean(axis=0).astype(img.dtype) if img.size else 255
+    if w > h:
+        pad = np.empty((-(-w // max_aspect) - h, w, img.shape[2]), dtype=img.dtype)
+        pad[...] = fill
+        return np.ascontiguousarray(np.concatenate([img, pad], axis=0))
+    pad = np.empty((h, -(-h // max_aspect) - w, img.shape[2]), dtype=img.dtype)
+    pad[...] = fill
+    return np.ascontiguousarray(np.concatenate([img, pad], axis=1))
 
 
 class RapidOcrEngine:
@@ -48,7 +70,7 @@ class RapidOcrEngine:
 
             scale = self.max_side / max(h, w)
             img = np.asarray(Image.fromarray(image_rgb).resize((max(1, round(w * scale)), max(1, round(h * scale)))))
-        res = self._ocr(np.ascontiguousarray(img[:, :, ::-1]))  # RapidOCR takes BGR arrays
+        res = self._ocr(np.ascontiguousarray(bounded_aspect(img)[:, :, ::-1]))  # RapidOCR takes BGR arrays
         if res.boxes is None or res.txts is None:
             return []
         rec_sha = spec(REC).sha256

@@ -50,7 +50,7 @@ import numpy as np
 
 from ..text.script import char_script, script_counts
 from .base import OcrLine
-from .rapid import REC, RapidOcrEngine
+from .rapid import REC, RapidOcrEngine, bounded_aspect
 from .tesseract import TessReading, TesseractEngine, TesseractUnavailable
 
 log = logging.getLogger(__name__)
@@ -216,7 +216,7 @@ class _RapidParts(RapidOcrEngine):
 
             scale = self.max_side / max(h, w)
             img = np.asarray(Image.fromarray(image_rgb).resize((max(1, round(w * scale)), max(1, round(h * scale)))))
-        boxes = getattr(self._run(img, True, False, False), "boxes", None)
+        boxes = getattr(self._run(bounded_aspect(img), True, False, False), "boxes", None)
         return [] if boxes is None else [np.asarray(b, dtype=np.float32).reshape(4, 2) / scale for b in boxes]
 
     def read_crop(self, crop_rgb: np.ndarray) -> tuple[str, float]:
