@@ -14,6 +14,10 @@ import numpy as np
 
 RATE = 16_000
 MAX_BAD_PACKETS = 200
+# Below this no speech survives (Nyquist 500 Hz), and resampling to RATE multiplies the
+# samples: a 55-byte FLAC of 65535 samples at 1 Hz asks for 1e9 samples (4 GB) in one call,
+# one at 8 Hz decodes to 18 hours of audio per 13-byte frame (hostile corpus, measured).
+MIN_SOURCE_RATE = 1_000
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,12 @@ def blocks(f: BinaryIO, audio_index: int, block_s: float, report: DecodeReport) 
 
 
 def _resample(resampler: av.AudioResampler, frame, report: DecodeReport) -> list[np.ndarray]:
+    if frame is not None and frame.sample_rate < MIN_SOURCE_RATE:
+        report.bad_packets += 1
+        if len(report.errors) < 5:
+            report.errors.append(f"resampling failed: a frame declares {frame.sample_rate} Hz, below "
+                                 f"{MIN_SOURCE_RATE} Hz; not decoded (no speech fits, and the upsampling would explode)")
+        return []
     try:
         outs = resampler.resample(frame)
     except (av.FFmpegError, ValueError) as e:
