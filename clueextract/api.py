@@ -7,10 +7,10 @@ per transaction; exports are regenerated from the store at the end.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing as mp
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from . import TOOL
 from .config import ScanConfig
@@ -19,9 +19,9 @@ from .ingest.hashing import hash_file
 from .ingest.sniff import sniff
 from .ingest.walk import Entry, series_for, walk
 from .packs import Candidates, select
-from .process import Job, Processor, engines_identity, thread_budget
-from .records import ItemResult
+from .process import engines_identity
 from .store import CaseStore
+from .workers import QueueResult, case_lock, open_executor, run_queue
 
 FINISHED = ("done", "error", "skipped")
 
@@ -36,6 +36,9 @@ class ScanReport:
     resumed: int = 0
     counts: dict = field(default_factory=dict)
     outputs: dict = field(default_factory=dict)
+    requeued: int = 0                                  # items given back when their worker died
+    engine: dict = field(default_factory=dict)         # where items ran: local / ray, workers, threads
+    workers: list = field(default_factory=list)        # per worker: items, peak RSS
 
 
 def item_id_for(entry: Entry) -> str:
@@ -44,10 +47,23 @@ def item_id_for(entry: Entry) -> str:
 
 
 def scan(paths: Iterable[str | Path], case: str | Path, config: Optional[ScanConfig] = None,
-         progress: Optional[Callable[[str, int, int], None]] = None) -> ScanReport:
-    """Scan evidence paths into the case folder; resumable; never modifies evidence."""
+         progress: Optional[Callable[[str, int, int], None]] = None,
+         events: Optional[Callable[[dict[str, Any]], None]] = None, ray: Any = None) -> ScanReport:
+    """Scan evidence paths into the case folder; resumable; never modifies evidence.
+
+    progress(stage, n, total): "ingest" for each path seen, "process" for each item finished.
+    events(event): one dict per event for pipelines (the CLI's --log-json): run_start, queue,
+    item (item_id, path, status, seconds, ...), worker_lost, run_end (counts, workers).
+    ray: None to process here, "local" or a cluster address (or a RayOptions) for Ray.
+    One scan per case at a time (CaseBusy otherwise); Ctrl-C keeps every finished result.
+    """
     config = config or ScanConfig()
     paths = [str(p) for p in paths]
+    with case_lock(case):
+        return _scan(paths, case, config, progress, events, ray)
+
+
+def _scan(paths: list[str], case: str | Path, config: ScanConfig, progress, events, ray) -> ScanReport:
     store = CaseStore(case)
     try:
         packs = select(config.resolved_packs_dir(), config.packs)
@@ -58,11 +74,15 @@ def scan(paths: Iterable[str | Path], case: str | Path, config: Optional[ScanCon
         run_id = store.begin_run(TOOL, config.result_affecting(), config_hash, engines,
                                  [Path(p).name for p in paths])
         report = ScanReport(Path(case), run_id, config_hash)
+        t0 = time.monotonic()
+        if events:
+            events({"event": "run_start", "run_id": run_id, "case": str(case), "config_hash": config_hash,
+                    "evidence": paths})
         status = "interrupted"
         try:
             locations: dict[str, str] = {}
             _ingest(store, paths, config, config_hash, run_id, report, locations, progress)
-            _process(store, config, cand, config_hash, run_id, report, locations, progress)
+            _process(store, config, cand, config_hash, run_id, report, locations, progress, events, ray)
             status = "completed"
         finally:
             report.counts = store.counts()
@@ -70,6 +90,11 @@ def scan(paths: Iterable[str | Path], case: str | Path, config: Optional[ScanCon
             from .export import write_case_outputs
 
             report.outputs = write_case_outputs(store)
+            if events:
+                events({"event": "run_end", "run_id": run_id, "status": status, "seen": report.seen,
+                        "processed": report.processed, "resumed": report.resumed, "requeued": report.requeued,
+                        "counts": report.counts, "seconds": round(time.monotonic() - t0, 3),
+                        "engine": report.engine, "workers": report.workers})
         return report
     finally:
         store.close()
@@ -140,42 +165,25 @@ def _ingest(store: CaseStore, paths: list[str], config: ScanConfig, config_hash:
 
 
 # -- processing -----------------------------------------------------------------
-_WORKER: Optional[Processor] = None
-
-
-def _init_worker(config: ScanConfig, cand: Candidates, threads: int) -> None:
-    global _WORKER
-    _WORKER = Processor(config, cand, threads)
-
-
-def _work(job: Job) -> tuple[Job, ItemResult]:
-    assert _WORKER is not None
-    return job, _WORKER.process(job)
-
-
-def _results(jobs: list[Job], config: ScanConfig, cand: Candidates) -> Iterator[tuple[Job, ItemResult]]:
-    workers = max(1, min(config.workers, len(jobs)))
-    threads = thread_budget(workers)
-    if workers == 1:
-        _init_worker(config, cand, threads)
-        for job in jobs:
-            yield _work(job)
-        return
-    ctx = mp.get_context("spawn")  # models load in each worker after start; no forked runtime threads
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(config, cand, threads)) as pool:
-        yield from pool.imap_unordered(_work, jobs, chunksize=1)
-
-
 def _process(store: CaseStore, config: ScanConfig, cand: Candidates, config_hash: str, run_id: int,
-             report: ScanReport, locations: dict[str, str], progress) -> None:
-    jobs = [Job(r["item_id"], locations[r["item_id"]], r["sha256"], r["media_type"], r["mime"])
-            for r in store.pending_items() if r["item_id"] in locations]
-    if not jobs:
+             report: ScanReport, locations: dict[str, str], progress, events, ray) -> None:
+    """Hand the pending items found in this run to the workers (workers/queue.py)."""
+    store.requeue_stale()  # claims of a scan that died: we hold the case lock, so none is live
+    store.abandon_stale_runs(run_id)
+    rows = [r for r in store.pending_items() if r["item_id"] in locations]
+    if not rows:
         return
-    for n, (job, result) in enumerate(_results(jobs, config, cand), 1):
-        store.commit_result(job.item_id, result.status, result.error, result.clues, result.info,
-                            config_hash, run_id)
-        report.processed += 1
-        if progress:
-            progress("process", n, len(jobs))
-
+    executor = open_executor(config, cand, len(rows), ray)
+    report.engine = executor.describe()
+    if events:
+        events({"event": "queue", "pending": len(rows), **report.engine})
+    q, finished = QueueResult(), False
+    try:
+        run_queue(store, executor, rows, locations, config_hash=config_hash, run_id=run_id, progress=progress,
+                  emit=events, out=q)
+        finished = True
+    finally:
+        report.processed += q.processed
+        report.requeued += q.requeued
+        report.workers = [w.to_json() for w in executor.stats()]
+        executor.close(now=not finished)

@@ -31,7 +31,9 @@ def scan(
     evidence: List[Path] = typer.Argument(..., help="Files or folders to scan (read-only)."),
     case: Path = typer.Option(..., "--case", help="Case folder: case.sqlite, clues.jsonl, summary.md go here."),
     packs: str = typer.Option("auto", "--packs", help="'auto' (all installed packs) or a list like th,ko,en."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (models load once in each)."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1,
+                                          help="Worker processes, each loading the models once (default 1); "
+                                               "with --ray, Ray actors (default: one per 2 cluster CPUs)."),
     series_by: str = typer.Option("folder", "--series-by", help="folder | none"),
     known_hashes: List[Path] = typer.Option([], "--known-hashes",
                                             help="Known-hash list: Project VIC VICS JSON or ICSE-style CSV (repeatable). "
@@ -39,7 +41,8 @@ def scan(
     category_map: Optional[Path] = typer.Option(None, "--category-map",
                                                 help="JSON code -> label for list categories (default: Project VIC US)."),
     process_known: bool = typer.Option(False, "--process-known", help="Process files on a known-hash list too (still marked)."),
-    ray: Optional[str] = typer.Option(None, "--ray", help="Ray cluster address (not yet supported)."),
+    ray: Optional[str] = typer.Option(None, "--ray", help="Process on Ray: 'local' (a private Ray on this machine) "
+                                                         "or HEAD:6379 of a cluster started with 'ray start --head'."),
     packs_dir: Optional[Path] = typer.Option(None, "--packs-dir", help="Folder of language packs."),
     video_max_frames: int = typer.Option(60, "--video-max-frames", min=1, help="Most frames read (OCR) per video."),
     ocr_engine: str = typer.Option("auto", "--ocr-engine",
@@ -47,8 +50,9 @@ def scan(
     asr_model: str = typer.Option("whisper-base", "--asr-model",
                                   help="Speech model: whisper-base, or a CTranslate2 Whisper folder name in the model directory."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
+    log_json: bool = typer.Option(False, "--log-json", help="Progress as JSON Lines on stderr (one object per event)."),
 ) -> None:
-    """Scan evidence into a case folder; re-running resumes where it stopped."""
+    """Scan evidence into a case folder; re-running resumes where it stopped (also after Ctrl-C or kill -9)."""
     from .api import scan as run_scan
     from .config import ScanConfig
     from .packs import PackError
@@ -57,32 +61,52 @@ def scan(
         _fail("--series-by must be 'folder' or 'none'")
     if ocr_engine not in ("auto", "rapidocr", "easyocr"):
         _fail("--ocr-engine must be auto, rapidocr or easyocr")
-    if ray:
-        _fail("--ray is not available in this version")
     missing = [str(p) for p in evidence if not p.exists() and not p.is_symlink()]
     if missing:
         _fail(f"evidence path(s) not found: {', '.join(missing)}")
     for p in evidence:
         if p.is_dir() and _inside(case, p):
             _fail(f"the case folder {case} lies inside the evidence {p}: clueextract never writes into evidence")
-    known_extra = _load_known(known_hashes, category_map, process_known, quiet)
-    config = ScanConfig(packs=tuple(packs.split(",")), workers=workers, series_by=series_by,
+    known_extra = _load_known(known_hashes, category_map, process_known, quiet or log_json)
+    config = ScanConfig(packs=tuple(packs.split(",")), workers=workers or 1, series_by=series_by,
                         packs_dir=str(packs_dir) if packs_dir else None, asr_model=asr_model,
                         video_max_frames=video_max_frames, ocr_engine=ocr_engine, extra=known_extra)
-    progress = None if quiet else _progress()
+    from .workers import CaseBusy, WorkerError
+    from .workers.report import display_for
+
+    ray_opts = None
+    if ray:
+        from .distributed.ray_runner import RayOptions
+
+        ray_opts = RayOptions(address=ray, actors=workers)
     try:
-        report = run_scan(evidence, case, config, progress=progress)
+        with display_for(quiet, log_json, err) as show:
+            report = run_scan(evidence, case, config, progress=show.progress, events=show.events, ray=ray_opts)
     except PackError as e:
         _fail(str(e))
+    except (CaseBusy, WorkerError) as e:  # another scan holds the case (usage, 2); workers cannot start (1)
+        _scan_stopped(str(e), 2 if isinstance(e, CaseBusy) else 1, log_json)
     except KeyboardInterrupt:
-        err.print("interrupted: results so far are saved; run the same command again to resume")
-        raise typer.Exit(130)
+        _scan_stopped("interrupted: finished items are saved, items in progress are queued again; "
+                      "run the same command to resume", 130, log_json)
+    if log_json:
+        return  # the run_end event says it all; stderr stays one JSON object per line
     c = report.counts
     err.print(f"{TOOL}: {report.seen} paths, {report.processed} processed, {report.resumed} already done · "
               f"done {c.get('done', 0)}, skipped {c.get('skipped', 0)}, error {c.get('error', 0)} · "
               f"{c.get('clues', 0)} clues")
     for kind, path in report.outputs.items():
         err.print(f"  {kind}: {path}")
+
+
+def _scan_stopped(msg: str, code: int, log_json: bool) -> None:
+    if log_json:  # stderr stays one JSON object per line
+        sys.stderr.write(json.dumps({"event": "stopped", "exit_code": code, "message": msg}) + "\n")
+    else:
+        from rich.markup import escape
+
+        err.print(("" if code == 130 else "[red]error:[/red] ") + escape(msg), highlight=False)
+    raise typer.Exit(code)
 
 
 def _load_known(paths: List[Path], category_map: Optional[Path], process_known: bool, quiet: bool) -> dict:
@@ -110,17 +134,6 @@ def _inside(child: Path, parent: Path) -> bool:
         return True
     except ValueError:
         return False
-
-
-def _progress():
-    state = {"last": 0}
-
-    def cb(stage: str, n: int, total: int) -> None:
-        if n - state["last"] >= 10 or n == total:
-            state["last"] = n
-            err.print(f"  {stage}: {n}{'/' + str(total) if total else ''}", highlight=False)
-
-    return cb
 
 
 @app.command()

@@ -8,6 +8,7 @@ recorded error, and clues found before it are kept.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import stat
 import time
@@ -131,12 +132,15 @@ class Processor:
                                      lid_window_s=c.lid_window_s)
         return self._audio
 
-    def process(self, job: Job) -> ItemResult:
+    def process(self, job: Job, data: Optional[bytes] = None) -> ItemResult:
+        """`data`: the file's bytes, shipped to a worker that cannot open the path (Ray);
+        verified against the ingest SHA-256 like the file itself."""
         result = ItemResult()
         t0 = time.perf_counter()
         opened = False  # re-checked after processing only when it was verified and read
         try:
-            with _open_verified(job.abs_path, job.sha256, self.config.max_file_bytes) as f:
+            opener = _open_verified if data is None else _verified_bytes
+            with opener(job.abs_path if data is None else data, job.sha256, self.config.max_file_bytes) as f:
                 opened = True
                 if job.media_type == "image":
                     self._image(f.read(), result)
@@ -151,7 +155,7 @@ class Processor:
         except Exception as e:  # bad input must never stop a scan: record it, keep what was found
             result.status = "error"
             result.error = str(e) if _is_clear(e) else f"{type(e).__name__}: {e}"
-        if opened:
+        if opened and data is None:  # shipped bytes cannot change after their check
             _recheck(job, result)
         try:
             result.clues.extend(self.text.finish_item(result.clues))
@@ -260,6 +264,24 @@ class _open_verified:
     def __exit__(self, *exc) -> None:
         if self.f is not None:
             self.f.close()
+
+
+class _verified_bytes:
+    """Shipped evidence bytes, read only after their SHA-256 matched the ingest hash."""
+
+    def __init__(self, data: bytes, sha256: str, limit: int):
+        self.data, self.sha256, self.limit = data, sha256, limit
+
+    def __enter__(self) -> BinaryIO:
+        if len(self.data) > self.limit:
+            raise EvidenceChanged(f"file larger than the {self.limit} byte limit")
+        got = hashlib.sha256(self.data).hexdigest()
+        if got != self.sha256:
+            raise EvidenceChanged(f"content changed since it was hashed (SHA-256 now {got}); not processed")
+        return io.BytesIO(self.data)
+
+    def __exit__(self, *exc) -> None:
+        pass
 
 
 def _is_clear(e: Exception) -> bool:

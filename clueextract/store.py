@@ -13,7 +13,7 @@ from typing import Any, Iterable, Iterator, Optional
 
 from .records import Clue
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 MIGRATIONS: dict[int, list[str]] = {
     1: [
@@ -39,6 +39,12 @@ MIGRATIONS: dict[int, list[str]] = {
             review_id INTEGER PRIMARY KEY AUTOINCREMENT, series TEXT NOT NULL, country TEXT NOT NULL,
             decision TEXT NOT NULL CHECK (decision IN ('confirm','exclude')), reviewer TEXT NOT NULL,
             note TEXT, at TEXT NOT NULL)""",
+    ],
+    # 2: the items table is the work queue. The driver claims a pending item for one worker
+    # with a fresh token; only the result carrying that token may commit (workers.queue).
+    2: [
+        "ALTER TABLE items ADD COLUMN claim_token TEXT",
+        "ALTER TABLE items ADD COLUMN claimed_at TEXT",
     ],
 }
 
@@ -75,6 +81,9 @@ class CaseStore:
                                f"clueextract understands ({SCHEMA_VERSION}); upgrade clueextract")
         for version in range(current + 1, SCHEMA_VERSION + 1):
             with self.transaction():
+                now = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+                if now is not None and int(now[0]) >= version:  # another process (a review) migrated first
+                    continue
                 for ddl in MIGRATIONS[version]:
                     self.db.execute(ddl)
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(version),))
@@ -131,10 +140,43 @@ class CaseStore:
         return self.db.execute(
             "SELECT * FROM items WHERE status='pending' AND duplicate_of IS NULL ORDER BY rowid").fetchall()
 
-    def commit_result(self, item_id: str, status: str, error: Optional[str], clues: Iterable[Clue],
-                      info: dict, config_hash: str, run_id: int) -> None:
-        """Replace an item's clues and status in one transaction; its duplicates follow it."""
+    # -- work queue (schema 2) ---------------------------------------------------
+    def requeue_stale(self) -> int:
+        """Give back claims left by a scan that died (kill -9, power loss). Only one scan
+        holds a case at a time (workers.queue.case_lock), so every claim found at start is stale."""
         with self.transaction():
+            return self.db.execute("UPDATE items SET claim_token=NULL, claimed_at=NULL "
+                                   "WHERE claim_token IS NOT NULL").rowcount
+
+    def abandon_stale_runs(self, current_run_id: int) -> int:
+        """Runs still 'running' besides ours ended without saying so (killed): mark them 'aborted'."""
+        with self.transaction():
+            return self.db.execute("UPDATE runs SET status='aborted' WHERE status='running' AND run_id<>?",
+                                   (current_run_id,)).rowcount
+
+    def claim(self, item_id: str, token: str) -> bool:
+        """Claim a pending, unclaimed canonical item for one worker; False if it is not available."""
+        with self.transaction():
+            return self.db.execute(
+                "UPDATE items SET claim_token=?, claimed_at=? WHERE item_id=? AND status='pending' "
+                "AND claim_token IS NULL AND duplicate_of IS NULL", (token, _now(), item_id)).rowcount == 1
+
+    def release(self, item_id: str, token: str) -> None:
+        """Put a claimed item back in the queue, still pending (its worker died or the scan stopped)."""
+        with self.transaction():
+            self.db.execute("UPDATE items SET claim_token=NULL, claimed_at=NULL WHERE item_id=? AND claim_token=?",
+                            (item_id, token))
+
+    def commit_result(self, item_id: str, status: str, error: Optional[str], clues: Iterable[Clue],
+                      info: dict, config_hash: str, run_id: int, claim: Optional[str] = None) -> bool:
+        """Replace an item's clues and status in one transaction; its duplicates follow it.
+        With `claim`, only while that claim still holds the pending item: a late or repeated
+        result commits nothing and False is returned (an item is never committed twice)."""
+        with self.transaction():
+            if claim is not None and self.db.execute(
+                    "UPDATE items SET claim_token=NULL, claimed_at=NULL WHERE item_id=? AND claim_token=? "
+                    "AND status='pending'", (item_id, claim)).rowcount != 1:
+                return False
             self.db.execute("DELETE FROM clues WHERE item_id=?", (item_id,))
             self.db.executemany(
                 "INSERT INTO clues (clue_id, item_id, ordinal, kind, value, normalized, confidence, language,"
@@ -147,6 +189,7 @@ class CaseStore:
                 self.db.execute(
                     f"UPDATE items SET status=?, error=?, info_json=?, config_hash=?, run_id=? WHERE {target}=?",
                     (status, error, _dumps(info), config_hash, run_id, item_id))
+        return True
 
     def items(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM items ORDER BY root, path, item_id").fetchall()
