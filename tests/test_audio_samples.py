@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -81,3 +82,38 @@ def test_video_with_two_dubbed_audio_streams(by_path):
     assert it["media_type"] == "video"
     by_stream = {c["locator"]["stream"]: c["value"] for c in clues if c["kind"] == "spoken_language"}
     assert by_stream == {0: "de", 1: "fr"}
+
+
+def test_an_exported_omp_thread_limit_does_not_corrupt_whisper(tmp_path):
+    """CTranslate2's OpenMP asked for more threads than OMP_THREAD_LIMIT computes garbage
+    (with the limit at 1: German heard as English, no transcript; CI caught it when the
+    worker thread budget exported OMP_THREAD_LIMIT=1). The budget no longer sets it, and
+    a limit the user exported caps CTranslate2's threads instead."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import CLI, ROOT, read_jsonl
+
+    case = tmp_path / "case"
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1", "OMP_NUM_THREADS": "2"}
+    subprocess.run([*CLI, "scan", str(SAMPLES / "speech_berlin"), "--case", str(case), "--quiet"],
+                   check=True, env=env, cwd=ROOT, timeout=600)
+    clues = [r for r in read_jsonl(case / "clues.jsonl") if r["record"] == "clue"]
+    assert [c["value"] for c in clues if c["kind"] == "spoken_language"] == ["de"]
+    text = " ".join(c["normalized"] for c in clues if c["kind"] == "speech_segment")
+    assert "berlin" in text and "grad" in text, text
+
+
+def test_thread_budget_never_exports_omp_thread_limit(monkeypatch):
+    from clueextract.audio.whisper import cpu_threads
+    from clueextract.workers.local import apply_thread_budget
+
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.setenv(var, "2")  # kept by the budget (setdefault): nothing leaks into later tests
+    monkeypatch.setenv("OMP_THREAD_LIMIT", "0")
+    monkeypatch.delenv("OMP_THREAD_LIMIT")
+    apply_thread_budget(1)
+    assert "OMP_THREAD_LIMIT" not in os.environ and cpu_threads(2) == 2
+    monkeypatch.setenv("OMP_THREAD_LIMIT", "1")
+    assert cpu_threads(2) == 1

@@ -7,6 +7,7 @@ before faster-whisper is imported and only a local path is ever passed to it.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -49,12 +50,24 @@ def resolve(name: str, model_dir: Optional[Path] = None) -> tuple[Path, str]:
     return folder, sha256_file(folder / "model.bin")  # a lab's own model: its hash is recorded, not pinned
 
 
+def cpu_threads(threads: int) -> int:
+    """CTranslate2 threads: the budget, but never above an exported OMP_THREAD_LIMIT - its
+    OpenMP asked for more threads than that limit returns wrong results, not slow ones
+    (OMP_THREAD_LIMIT=1 with 2 threads: German speech identified as English, no transcript)."""
+    n = max(1, threads)
+    try:
+        limit = int(os.environ.get("OMP_THREAD_LIMIT", "0"))
+    except ValueError:
+        limit = 0
+    return min(n, limit) if limit > 0 else n
+
+
 def load(name: str, threads: int, model_dir: Optional[Path] = None):
     from faster_whisper import WhisperModel
 
     folder, sha = resolve(name, model_dir)
     device, compute = pick_device()
-    model = WhisperModel(str(folder), device=device, compute_type=compute, cpu_threads=max(1, threads),
+    model = WhisperModel(str(folder), device=device, compute_type=compute, cpu_threads=cpu_threads(threads),
                          num_workers=1, local_files_only=True)
     ident = AsrIdentity(name, str(folder), sha, device, compute,
                         f"faster-whisper {version('faster-whisper')} (ctranslate2 {version('ctranslate2')}, "

@@ -26,8 +26,9 @@ Russian images in samples_benign/ (2-core build machine, shared):
 - The wheel's bundled libtesseract is built without OpenMP, so one call uses one core;
   the GIL is released during recognition, so up to `threads` crops are recognised in
   parallel (2 threads: 0.30 s wall vs 0.55 s for the same 20 lines), each language spec
-  on one worker so each model is loaded once. OMP_THREAD_LIMIT is set to the thread budget (if unset) for
-  labs whose tesserocr links an OpenMP libtesseract.
+  on one worker so each model is loaded once. For labs whose tesserocr links an OpenMP
+  libtesseract, OMP_NUM_THREADS (set to the worker's budget by workers.local) caps its team;
+  OMP_THREAD_LIMIT is never set: it breaks CTranslate2 in the same process (workers/local.py).
 
 Tessdata is found (first that exists): the `tessdata` argument (the configuration),
 $TESSDATA_PREFIX (the folder itself or its parent), then the Debian/Ubuntu, Fedora,
@@ -129,10 +130,6 @@ class TesseractEngine:
 
     def __init__(self, languages: Sequence[str], threads: int = 1, tessdata: Optional[str] = None,
                  line_height: int = LINE_HEIGHT, psm: int = PSM_RAW_LINE):
-        # An OpenMP build of libtesseract (a lab's own tesserocr) would start a thread team per
-        # call; cap it at this worker's thread budget before the library loads. The PyPI wheel
-        # has no OpenMP. A value the lab set is kept.
-        os.environ.setdefault("OMP_THREAD_LIMIT", str(max(1, threads)))
         try:
             import tesserocr
         except ImportError as e:  # pragma: no cover - depends on the installation

@@ -29,12 +29,16 @@ def apply_thread_budget(threads: int) -> None:
     """Cap every threaded runtime of this process at `threads` so N workers share the cores
     instead of each spinning up one thread per core. Called before the libraries load.
     onnxruntime (RapidOCR), CTranslate2 (Whisper), the Tesseract pool and PyAV get the
-    budget explicitly from the Processor; this covers BLAS/OpenMP users (numpy, OpenCV) and
-    an OpenMP-built libtesseract (one OpenMP thread per call: the pool already runs `threads`
-    crops at once). setdefault: a value the user exported wins."""
+    budget explicitly from the Processor; this covers BLAS/OpenMP users (numpy, OpenCV).
+    setdefault: a value the user exported wins.
+
+    Never OMP_THREAD_LIMIT: CTranslate2's OpenMP (its bundled libgomp) given cpu_threads
+    above that limit silently computes garbage - with OMP_THREAD_LIMIT=1 and cpu_threads=2
+    Whisper base heard a German weather report as English (p 0.33) and transcribed nothing,
+    where it otherwise says German (p 0.92) with every word (measured; CI caught it as 12
+    failing speech tests). whisper.load clamps cpu_threads to a limit the user exported."""
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, str(threads))
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     try:
         import cv2
 
@@ -94,7 +98,10 @@ def worker_main(conn: Connection, threads: int, payload: bytes) -> None:
     apply_thread_budget(threads)  # before the payload's unpickling imports anything threaded
     config, cand = pickle.loads(payload)
     proc = Processor(config, cand, threads)
-    conn.send(("ready", os.getpid(), peak_rss_mb()))
+    try:
+        conn.send(("ready", os.getpid(), peak_rss_mb()))
+    except OSError:  # the driver died while the models loaded
+        return
     while True:
         try:
             msg = conn.recv()
