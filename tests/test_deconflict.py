@@ -113,6 +113,20 @@ def test_malformed_lists_give_a_clear_error_naming_file_and_place(data, where):
     assert msg.startswith("bad-list.x: ") and where in msg and "Traceback" not in msg
 
 
+def test_unclosed_quote_is_refused_even_after_a_library_raised_csvs_field_limit():
+    """reverse_geocoder sets csv.field_size_limit(sys.maxsize) on import (the scan imports it);
+    CI caught the reader then swallowing the rest of the file into one field."""
+    import csv
+    import sys
+
+    old = csv.field_size_limit(sys.maxsize)
+    try:
+        with pytest.raises(KnownHashError, match="line 2: not valid CSV"):
+            parse_list(b'md5\n"' + b"a" * 200_000 + b"\n", "bad-list.x")
+    finally:
+        csv.field_size_limit(old)
+
+
 def test_parsers_raise_only_known_hash_error_on_mutated_input():
     """A cheap, deterministic mutation fuzz over every fixture (the atheris harness can reuse the parsers)."""
     rnd = random.Random(6)

@@ -91,6 +91,11 @@ def _delimiter(line: str) -> str:
     return best if counts[best] else ","
 
 
+# csv's own field_size_limit is process-wide and other libraries raise it (reverse_geocoder sets
+# it to sys.maxsize on import), so the limit on one field is checked here, not left to csv.
+FIELD_LIMIT = 131_072
+
+
 def _rows(text: str, delim: str) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=False)
     while True:
@@ -100,6 +105,9 @@ def _rows(text: str, delim: str) -> Iterator[tuple[int, list[str]]]:
             return
         except csv.Error as e:
             raise _LineError(reader.line_num, f"not valid CSV ({e})") from None
+        if any(len(c) > FIELD_LIMIT for c in row):
+            raise _LineError(reader.line_num, f"not valid CSV (a field longer than {FIELD_LIMIT} characters: "
+                                              "an unclosed quote?)")
         if not row or all(not c.strip() for c in row) or row[0].lstrip().startswith("#"):
             continue
         yield reader.line_num, row
