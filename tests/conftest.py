@@ -32,11 +32,21 @@ def manifest() -> dict:
     return json.loads((SAMPLES / "manifest.json").read_text(encoding="utf-8"))
 
 
+NETWORK_COUNTER = ROOT / "tests" / "tools" / "count_network.py"
+
+
 @pytest.fixture(scope="session")
 def samples_case(tmp_path_factory) -> Path:
-    """samples_benign scanned once through the real CLI; tests read its outputs."""
+    """samples_benign scanned once through the real CLI (one process: every stage in it),
+    under an audit hook that counts every network attempt into case/../network.json
+    (test_offline asserts it is empty); tests read its outputs."""
     case = tmp_path_factory.mktemp("samples") / "case"
-    run_cli("scan", str(SAMPLES), "--case", str(case), "--quiet")
+    counts = case.parent / "network.json"
+    proc = subprocess.run([sys.executable, str(NETWORK_COUNTER), str(counts), "scan", str(SAMPLES), "--case", str(case),
+                           "--quiet", "--workers", "1"], capture_output=True, text=True, cwd=ROOT, timeout=1800,
+                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    if proc.returncode != 0:
+        raise AssertionError(f"samples scan exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
     return case
 
 

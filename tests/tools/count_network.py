@@ -1,6 +1,7 @@
 """Run the clueextract CLI with a Python audit hook that counts every network attempt.
 
 Usage: python tests/tools/count_network.py COUNT_FILE clueextract-args...
+       python tests/tools/count_network.py COUNT_FILE -c CODE   (runs CODE instead: the hook's own test)
 Every socket connect/bind to a non-local family, name lookup, urllib request or
 http.client connection raises an audit event; each is counted (and written to
 COUNT_FILE as JSON when the process exits), so a test can assert zero attempts
@@ -26,7 +27,10 @@ def hook(event, args):
 out = sys.argv[1]
 atexit.register(lambda: open(out, "w").write(json.dumps(seen)))
 sys.addaudithook(hook)
-sys.argv = ["clueextract", *sys.argv[2:]]
-from clueextract.cli import app  # noqa: E402
+if sys.argv[2:3] == ["-c"]:
+    exec(sys.argv[3])
+else:
+    sys.argv = ["clueextract", *sys.argv[2:]]
+    from clueextract.cli import app  # noqa: E402
 
-app()
+    app()
