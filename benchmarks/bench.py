@@ -4,7 +4,9 @@ Prints median seconds per image for OCR alone and for the whole per-item process
 (decode + metadata + OCR + text clues) measured inside a real CLI scan, the OCR share
 of item time, the scan's images/s (ingest, model loads and export included), and
 peak RSS of the OCR engine alone and of the scan process. Then runs the text
-language-ID comparison (benchmarks/langid_compare.py).
+language-ID comparison (benchmarks/langid_compare.py), the OCR engine, audio and video
+benches, 1 vs 2 workers and Ray (bench_workers.py) and the 10,000-file soak
+(bench_soak.py).
 """
 from __future__ import annotations
 
@@ -89,7 +91,8 @@ def main() -> None:
     print(f"  items: {counts}")
     print()
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / "langid_compare.py")], check=False)
-    for extra in ("bench_ocr_engines.py", "bench_audio.py", "bench_video.py"):
+    # workers: 1 vs 2 local workers, RSS per worker, Ray overhead; soak: 10,000 generated files, RSS flat
+    for extra in ("bench_ocr_engines.py", "bench_audio.py", "bench_video.py", "bench_workers.py", "bench_soak.py"):
         print()
         subprocess.run([sys.executable, str(ROOT / "benchmarks" / extra)], check=False)
 
