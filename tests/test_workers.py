@@ -204,3 +204,19 @@ def test_one_scan_per_case(small_evidence, tmp_path):
     with case_lock(tmp_path / "case"):
         with pytest.raises(CaseBusy, match="another scan"):
             scan([small_evidence], case=tmp_path / "case")
+
+
+def test_entity_matchers_do_not_load_pytorch_into_every_worker():
+    """thinc imports torch whenever it is installed (~490 MB per worker, measured); the
+    matchers never use it, so spaCy is imported without it - and torch still imports
+    afterwards for the optional EasyOCR engine."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom clueextract.entities.extract import EntityExtractor\n"
+            "from clueextract.entities.nlp import blank\nblank()\nprint('torch' in sys.modules)\n"
+            "import importlib.util\nif importlib.util.find_spec('torch'):\n    import torch\n    print(torch.__name__)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    lines = out.stdout.split()
+    assert lines[0] == "False", out.stdout + out.stderr
+    assert lines[1:] in ([], ["torch"])

@@ -40,27 +40,21 @@ def _resolve_overlaps(clues: list[Clue]) -> list[Clue]:
 
 class EntityExtractor:
     def __init__(self, packs: Iterable[Pack], model_dir: Optional[Path] = None):
+        from .brands import BrandMatcher
+        from .places import PlaceMatcher
         from .statistical import StatisticalNer, find_model
 
         packs = list(packs)
         self.terms = PackTermMatcher(packs)
-        self.brands = self.places = None
-        try:  # TEMPORARY while the brand and place matchers are being written
-            from .brands import BrandMatcher
-            from .places import PlaceMatcher
-
-            self.brands = BrandMatcher(packs)
-            self.places = PlaceMatcher()
-        except ImportError:
-            pass
+        self.brands = BrandMatcher(packs)
+        self.places = PlaceMatcher()
         path = find_model(model_dir) if model_dir else None
         self.ner = StatisticalNer(path) if path else None
 
     def find(self, text: str, ctx: TextContext) -> list[Clue]:
         found = self.terms.find(text, ctx)
         for m in (self.places, self.brands):
-            if m is not None:
-                found += m.find(text, ctx)
+            found += m.find(text, ctx)
         if self.ner is not None:
             found += self._statistical(text, ctx)
         out = _resolve_overlaps(found)

@@ -4,11 +4,42 @@ separated by spaces (Thai, Han, kana, Lao, Khmer, Myanmar), where matchers must 
 for substrings because the tokenizer does not split words."""
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
 
 import regex
-import spacy
-from spacy.language import Language
+
+
+def _import_spacy():
+    """spaCy, imported without PyTorch unless something here needs it. thinc (spaCy's ML
+    layer) imports torch whenever it is installed - it is, wherever the optional EasyOCR
+    engine is - and that costs ~490 MB of RSS in every worker (measured: `import spacy`
+    582 MB with torch, 91 MB without), while blank("xx") and the matchers never use it.
+    torch is let through when it is already loaded (EasyOCR) or a lab's statistical model
+    sits in the model directory (it may be a transformer)."""
+    if "torch" in sys.modules or _lab_model_present():
+        import spacy
+        return spacy
+    sys.modules["torch"] = None  # `import torch` raises ImportError: thinc records has_torch = False
+    try:
+        import spacy
+    finally:
+        del sys.modules["torch"]  # a later `import torch` (EasyOCR) works as usual
+    return spacy
+
+
+def _lab_model_present() -> bool:
+    from ..config import default_model_dir
+    from .statistical import find_model
+
+    try:
+        return find_model(default_model_dir()) is not None
+    except OSError:
+        return False
+
+
+spacy = _import_spacy()
+from spacy.language import Language  # noqa: E402
 
 ENGINE = f"spacy {spacy.__version__}"
 
