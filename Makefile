@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STAMP_EASYOCR := $(VENV)/.installed-easyocr
 
-.PHONY: demo test bench eval samples system-deps lock
+.PHONY: demo test bench fuzz eval samples system-deps lock
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] in ((3, 11), (3, 12)) else "clueextract needs Python 3.11 (3.12 works)")'
@@ -36,6 +36,11 @@ test: $(STAMP_EASYOCR)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+
+# Every atheris harness in fuzz/ for FUZZ_SECONDS each; crashes land in fuzz/crashes/<harness>/
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python fuzz/run.py
 
 # Top-1 / top-3 jurisdiction accuracy on the samples manifest, per clue kind (scan resumes if eval-case exists)
 eval: $(STAMP)

@@ -52,14 +52,39 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(json.loads(_SCHEMA.read_text(encoding="utf-8")))
 
 
+class _PackLoader(yaml.SafeLoader):
+    """SafeLoader without aliases: packs never need them, and a few hundred bytes of nested
+    aliases ("billion laughs") expand into billions of nodes once validated and reported."""
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, f"alias *{event.anchor} not allowed in a language pack",
+                                              event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def _load_yaml(path: Path) -> Any:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_PackLoader)  # noqa: S506 - SafeLoader subclass
+
+
 def validate_file(path: Path) -> list[str]:
     """Problems with one pack file, each naming the file and the field; [] when valid."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = _load_yaml(path)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
         return [f"{path}: cannot read as YAML: {e}"]
+    except RecursionError:
+        return [f"{path}: cannot read as YAML: nesting too deep"]
+    except Exception as e:  # noqa: BLE001 - PyYAML's SafeLoader raises ValueError & co. building some values
+        # ("date: 2001-02-30", an int of over 4300 digits, "!!timestamp x": AttributeError)
+        return [f"{path}: cannot read as YAML: a value cannot be constructed ({type(e).__name__}: {e})"]
     problems = []
-    for err in sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path)):
+    try:
+        errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    except RecursionError:
+        return [f"{path}: field (top level): nesting too deep"]
+    for err in errors:
         field = "/".join(str(p) for p in err.absolute_path) or "(top level)"
         problems.append(f"{path}: field {field}: {err.message}")
     if not problems and isinstance(data, dict) and data.get("code") != path.stem:
@@ -71,7 +96,7 @@ def load_pack(path: Path) -> Pack:
     problems = validate_file(path)
     if problems:
         raise PackError("\n".join(problems))
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = _load_yaml(path)
     return Pack(data["code"], data["name"], str(path), data)
 
 

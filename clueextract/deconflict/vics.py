@@ -73,6 +73,8 @@ def parse_vics(data: bytes, name: str = "<vics>") -> list[KnownHash]:
         raise KnownHashError(f"{name}: line {e.lineno}, column {e.colno}: not valid JSON ({e.msg})") from None
     except RecursionError:
         raise KnownHashError(f"{name}: not a VICS document (JSON {MAX_DEPTH_HINT})") from None
+    except ValueError as e:  # valid JSON syntax Python refuses: an integer over sys.int_max_str_digits (4300)
+        raise KnownHashError(f"{name}: not a usable VICS document ({e})") from None
     if not isinstance(doc, dict):
         raise KnownHashError(f"{name}: not a VICS document (the top level must be an object with \"value\")")
     out = [_entry(m, f"{name}: Media entry {i}") for i, m in enumerate(_media(doc, name), 1)]

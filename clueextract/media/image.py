@@ -38,6 +38,7 @@ def decode_image(data: bytes, max_pixels: int) -> DecodedImage:
             img.load()
             upright = ImageOps.exif_transpose(img)
             rgb = np.asarray(upright.convert("RGB"))
+            orientation = img.getexif().get(0x0112, 1) if hasattr(img, "getexif") else 1
     except ImageDecodeError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
@@ -49,7 +50,10 @@ def decode_image(data: bytes, max_pixels: int) -> DecodedImage:
         if "truncated" in msg.lower():
             msg = f"image data is truncated ({msg})"
         raise ImageDecodeError(f"cannot decode image: {msg}") from e
-    orientation = img.getexif().get(0x0112, 1) if hasattr(img, "getexif") else 1
+    except Exception as e:  # noqa: BLE001 - Pillow's decoders also fail on hostile files with TypeError,
+        # KeyError, IndexError, ZeroDivisionError ... (a TIFF strip offset of type FLOAT: TypeError in load())
+        raise ImageDecodeError(f"cannot decode image: the decoder failed on malformed data "
+                               f"({type(e).__name__}: {e})") from e
     return DecodedImage(img, rgb, {"format": fmt, "width": w, "height": h,
                                    "exif_orientation": int(orientation) if isinstance(orientation, int) else None})
 
