@@ -6,6 +6,8 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -48,6 +50,28 @@ def samples_case(tmp_path_factory) -> Path:
     if proc.returncode != 0:
         raise AssertionError(f"samples scan exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
     return case
+
+
+@dataclass(frozen=True)
+class PickScan:
+    evidence: Path   # scan_tools.PICK: six sign images in five series plus one duplicate
+    case: Path       # scanned once, in-process, one worker: what every other way must equal
+    jsonl: bytes
+    wall_s: float
+
+
+@pytest.fixture(scope="session")
+def pick_scan(tmp_path_factory) -> PickScan:
+    """The small evidence the worker, Ray and durability tests share, scanned once by one worker."""
+    from clueextract import scan
+    from clueextract.config import ScanConfig
+    from scan_tools import make_evidence
+
+    base = tmp_path_factory.mktemp("pick")
+    ev = make_evidence(base)
+    t = time.monotonic()
+    scan([ev], case=base / "ref", config=ScanConfig(workers=1))
+    return PickScan(ev, base / "ref", (base / "ref" / "clues.jsonl").read_bytes(), time.monotonic() - t)
 
 
 @pytest.fixture(scope="session")

@@ -12,22 +12,16 @@ import time
 
 import pytest
 
-from clueextract import scan
-from clueextract.config import ScanConfig
 
 from conftest import ROOT, run_cli
-from scan_tools import PICK, integrity, make_evidence, query, start_scan
+from scan_tools import PICK, integrity, query, start_scan
 
 SEED = int(os.environ.get("CLUEEXTRACT_KILL_SEED") or time.time_ns() % (1 << 31))
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    base = tmp_path_factory.mktemp("durability")
-    ev = make_evidence(base)
-    t = time.monotonic()
-    scan([ev], case=base / "ref", config=ScanConfig(workers=1))
-    return ev, base / "ref", time.monotonic() - t
+def reference(pick_scan):
+    return pick_scan.evidence, pick_scan.case, pick_scan.wall_s
 
 
 def test_scan_killed_at_random_points_resumes_to_the_same_records(reference, tmp_path):

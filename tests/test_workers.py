@@ -11,23 +11,19 @@ import psutil
 import pytest
 
 from clueextract import scan
-from clueextract.config import ScanConfig
 from clueextract.process import thread_budget
 from clueextract.records import Clue, ItemResult, Source
 from clueextract.store import MIGRATIONS, SCHEMA_VERSION, CaseStore
 from clueextract.workers import CaseBusy, Outcome, case_lock, run_queue
 
 from conftest import run_cli
-from scan_tools import PICK, events_of, integrity, make_evidence, query, start_scan
+from scan_tools import PICK, events_of, integrity, query, start_scan
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory):
+def reference(pick_scan):
     """The evidence scanned by one worker in this process: what every other way must equal."""
-    base = tmp_path_factory.mktemp("workers")
-    ev = make_evidence(base)
-    scan([ev], case=base / "ref", config=ScanConfig(workers=1))
-    return ev, base / "ref", (base / "ref" / "clues.jsonl").read_bytes()
+    return pick_scan.evidence, pick_scan.case, pick_scan.jsonl
 
 
 def _workers(pid: int) -> list[psutil.Process]:
