@@ -34,6 +34,18 @@ def bounded_aspect(img: np.ndarray, max_aspect: int = MAX_ASPECT) -> np.ndarray:
     return np.ascontiguousarray(np.concatenate([img, pad], axis=1))
 
 
+def onnx_device() -> str:
+    """'cuda' when the installed onnxruntime has the CUDA provider (onnxruntime-gpu on a GPU
+    machine), else 'cpu'. The device is part of the engine identity (and so of the
+    configuration hash): GPU and CPU kernels may differ in the last digits of a score."""
+    try:
+        import onnxruntime
+
+        return "cuda" if "CUDAExecutionProvider" in onnxruntime.get_available_providers() else "cpu"
+    except Exception:  # a broken GPU install must not stop a CPU scan
+        return "cpu"
+
+
 class RapidOcrEngine:
     name = "rapidocr"
 
@@ -42,6 +54,7 @@ class RapidOcrEngine:
 
         self.version = version("rapidocr")
         paths = {m: verified_path(m) for m in (DET, REC, CLS)}
+        self.device = onnx_device()
         self.max_side = max_side
         # Explicit model paths: RapidOCR never reaches its download code, and the
         # files used are exactly the verified ones.
@@ -54,8 +67,9 @@ class RapidOcrEngine:
             "Cls.model_path": str(paths[CLS]),
             "EngineConfig.onnxruntime.intra_op_num_threads": max(1, threads),
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            "EngineConfig.onnxruntime.use_cuda": self.device == "cuda",
         })
-        self._engine = f"rapidocr {self.version}"
+        self._engine = f"rapidocr {self.version} ({self.device})"
 
     def identity(self) -> dict[str, Any]:
         return {"engine": self._engine,
