@@ -132,3 +132,29 @@ def test_postal_code_counts_only_with_a_matching_place():
     assert [(c.value, c.countries[0].country, c.countries[0].weight) for c in found] == [("76000", "TH", 0.8)]
     wrong = Clue("ocr_text", "เพชรบุรี 10110", "x", 0.9, SRC)  # a Bangkok code beside Phetchaburi
     assert postal_clues([wrong], [wrong, place]) == []
+
+
+def test_twinned_with_germany_sign_stays_gb_through_the_real_extractors():
+    """The lines an OCR pass reads off a British town sign, through the same extractor the scan
+    runs (real gazetteer, brand index, packs, lingua): the German twin town and the country
+    name are found but set aside, and the sign stays GB."""
+    from clueextract.packs import Candidates
+    from clueextract.text.extract import TextClueExtractor
+
+    cand = Candidates.from_packs(select(default_packs_dir(), ["auto"]))
+    tx = TextClueExtractor(list(cand.languages), list(cand.regions), packs=cand.packs)
+    lines = ["Welcome to Royal Tunbridge Wells", "Twinned with Wiesbaden, Germany"]
+    clues: list[Clue] = []
+    for i, line in enumerate(lines):
+        ocr = Clue("ocr_text", line, line.casefold(), 0.95, Source("ocr", "rapidocr"),
+                   locator={"bbox": [0, 40 * i, 400, 40 * i + 30]})
+        clues += [ocr] + tx.extract(ocr)
+    clues += tx.finish_item(clues)
+    places = {c.value: c for c in clues if c.kind == "place"}
+    assert "Royal Tunbridge Wells" in places and places["Royal Tunbridge Wells"].countries
+    assert "Wiesbaden" in places and not places["Wiesbaden"].countries
+    assert places["Wiesbaden"].extra["set_aside"]["phrase"].casefold() == "twinned with"
+    body = assess(_records(clues))
+    assert body["countries"][0]["country"] == "GB", body["countries"][:3]
+    assert "DE" not in {r["country"] for r in body["countries"]}
+    assert "Wiesbaden" in {d["value"] for d in body["discounted"]}

@@ -127,13 +127,17 @@ class PackTermMatcher:
     def find(self, text: str, ctx: TextContext) -> list[Clue]:
         out = []
         for s, e, t in self.terms.spans(text):
-            votes = [CountryVote(cc, w, f"'{t.term}' is a {_what(t.kind)} of {country_name(cc)} "
+            votes = [CountryVote(cc, w, f"'{t.term}' is {_a(_what(t.kind))} of {country_name(cc)} "
                                         f"(language pack {t.pack}: {t.note})".strip())
                      for cc, w in t.countries]
             out.append(Clue(kind=t.kind, value=text[s:e], normalized=t.term.lower(), confidence=0.9,
                             source=t.source, locator=dict(ctx.locator), language=None, countries=votes,
                             extra={"span": [s, e], "matched": t.form, "term": t.term, "pack": t.pack}))
         return out
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
 
 
 def _what(kind: str) -> str:
