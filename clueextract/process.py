@@ -92,7 +92,7 @@ def ocr_identity(config: ScanConfig, cand: Candidates) -> dict[str, Any]:
     used = {n: tessdata / f"{n}.traineddata" for n in cand.tesseract_languages() + ["eng"]}
     here = os.path.join(os.path.dirname(__file__), "ocr")
     # the routing thresholds live in code: hash it, so changing a rule changes the config hash
-    rules = {n: hashlib.sha256(open(os.path.join(here, n), "rb").read()).hexdigest() for n in ("router.py", "tesseract.py")}
+    rules = {n: hashlib.sha256(open(os.path.join(here, n), "rb").read()).hexdigest() for n in ("router.py", "tesseract.py", "rapid.py")}
     return {"engine": "rapidocr+tesseract", "tesseract": _tesserocr_version(), "tessdata": str(tessdata),
             "traineddata": {n: file_sha256(p) for n, p in sorted(used.items()) if p.is_file()}, "routing_code": rules}
 
