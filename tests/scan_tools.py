@@ -61,7 +61,3 @@ def wait_for(pred, timeout: float = 300.0, step: float = 0.2) -> None:
         if time.monotonic() > end:
             raise AssertionError("timed out waiting")
         time.sleep(step)
-
-
-def records_without_run(path: Path) -> list[str]:
-    return [line for line in path.read_text(encoding="utf-8").splitlines() if '"record":"run"' not in line]

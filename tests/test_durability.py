@@ -48,6 +48,11 @@ def test_scan_killed_at_random_points_resumes_to_the_same_records(reference, tmp
     assert runs[-1] == "completed" and set(runs[:-1]) <= {"aborted"}, (runs, why)  # killed runs are marked
 
 
+def _items_and_clues(case) -> list[str]:
+    return [line for line in (case / "clues.jsonl").read_text(encoding="utf-8").splitlines()
+            if '"record":"item"' in line or '"record":"clue"' in line]
+
+
 def _review(case, series: str, flag: str, cc: str, n: int) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "clueextract", "review", str(case), "--series", series, flag, cc,
                              "--reviewer", f"expert-{n}", "--note", f"decision {n}"],
@@ -83,10 +88,6 @@ def test_reviews_while_a_scan_writes_all_land(reference, tmp_path):
     assert integrity(case) == "ok"
     end = json.loads(lines[-1])
     assert end["event"] == "run_end" and end["counts"]["done"] == len(PICK) + 1
-    same = [line for line in (case / "clues.jsonl").read_text(encoding="utf-8").splitlines()
-            if '"record":"item"' in line or '"record":"clue"' in line]
-    want = [line for line in (ref / "clues.jsonl").read_text(encoding="utf-8").splitlines()
-            if '"record":"item"' in line or '"record":"clue"' in line]
-    assert same == want
+    assert _items_and_clues(case) == _items_and_clues(ref)  # assessments and reviews differ by design
     exported = run_cli("export", str(case), "--format", "jsonl").stdout.splitlines()
     assert sum('"record":"review"' in line for line in exported) == n

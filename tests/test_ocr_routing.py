@@ -26,7 +26,6 @@ MIN_RECALL = 0.8          # per routed script; measured 1.0 on every one
 READ = 0.8                # difflib similarity at which a manifest line counts as read
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
-tesserocr = pytest.importorskip("tesserocr")
 from clueextract.ocr.router import RoutedOcr, restack_column  # noqa: E402
 from clueextract.ocr.tesseract import (TesseractEngine, TesseractUnavailable, file_sha256,  # noqa: E402
                                        find_tessdata)

@@ -50,7 +50,6 @@ def test_full_scan_with_every_engine_counts_zero_network_attempts(tmp_path):
                             "import socket; s=socket.socket(); s.settimeout(2); s.connect(('1.1.1.1', 53))"],
                            capture_output=True, text=True)
     assert probe.returncode != 0
-    tool = NETWORK_COUNTER
     full = [SAMPLES / "bangkok_market" / "soi_street_sign.jpg", SAMPLES / "video_tokyo_slideshow" / "slideshow.mp4",
             SAMPLES / "speech_london" / "shop_directions.flac"]
     runs = [("auto", tmp_path / "auto", full),
@@ -59,7 +58,7 @@ def test_full_scan_with_every_engine_counts_zero_network_attempts(tmp_path):
         if engine == "easyocr":
             pytest.importorskip("easyocr", reason="the optional EasyOCR engine is not installed")
         counts = tmp_path / f"net-{engine}.json"
-        proc = subprocess.run([*prefix, sys.executable, str(tool), str(counts), "scan",
+        proc = subprocess.run([*prefix, sys.executable, str(NETWORK_COUNTER), str(counts), "scan",
                                *[str(e) for e in evidence], "--case", str(case), "--quiet",
                                "--ocr-engine", engine], capture_output=True, text=True, timeout=900)
         assert proc.returncode == 0, proc.stderr[-3000:]

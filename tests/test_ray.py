@@ -10,8 +10,6 @@ from clueextract import scan
 
 from scan_tools import PICK, events_of, integrity, query, start_scan
 
-pytest.importorskip("ray", reason="Ray is not installed (it is in requirements.lock; pip install ray)")
-
 SHIP_LIMIT = 100_000  # the two ~83 kB images travel as bytes, the four ~126-145 kB ones are read by path
 
 
