@@ -285,6 +285,7 @@ def doctor() -> None:
             t.add_row(lib, "[red]missing[/red]", "make demo (or: .venv/bin/pip install -r requirements.lock)")
     for r in status():
         t.add_row(f"model {r['name']}", "ok" if r["ok"] else "[red]bad[/red]", r["problem"] or r["path"] or "")
+    _doctor_devices(t)
     files = available(default_packs_dir())
     bad = [f for f in files if validate_file(f)]
     t.add_row("language packs", "ok" if files and not bad else "[red]problem[/red]",
@@ -297,6 +298,20 @@ def doctor() -> None:
     except Exception:
         t.add_row("easyocr (optional)", "not installed", ".venv/bin/pip install -e '.[easyocr]' (about 6 GB with PyTorch)")
     Console().print(t)
+
+
+def _doctor_devices(t: Table) -> None:
+    """Where Whisper and RapidOCR will run, and why (a GPU is used only when it works)."""
+    from .audio import whisper
+    from .config import ScanConfig
+    from .ocr.rapid import onnx_device
+
+    try:
+        device, compute, why = whisper.pick_device(whisper.resolve(ScanConfig().asr_model)[0])
+        t.add_row("ASR device", f"{device} {compute}", why)
+    except Exception as e:  # a missing model is reported by its own row above
+        t.add_row("ASR device", "[yellow]unknown[/yellow]", str(e))
+    t.add_row("OCR device", onnx_device(), "onnxruntime providers decide; onnxruntime-gpu adds CUDA")
 
 
 def _doctor_tesseract(t: Table, packs) -> None:
