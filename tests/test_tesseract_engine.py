@@ -15,3 +15,23 @@ def test_empty_or_noise_crops_read_as_nothing(crop):
     for lang in ("tha", "kor"):
         text, conf = engine.read_line(crop, lang)
         assert isinstance(text, str) and 0.0 <= conf <= 1.0
+
+
+@pytest.mark.skipif(find_tessdata() is None, reason="no Tesseract traineddata installed (scripts/install_system_deps.sh --ocr)")
+def test_loaded_specs_are_bounded_and_a_dropped_spec_reads_the_same_when_reloaded():
+    """The router's contest runs create many specs (22 on the samples with all packs, ~300 MB
+    per worker): only the most recently used max_loaded stay loaded."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("RGB", (420, 60), "white")
+    ImageDraw.Draw(img).text((10, 8), "OPEN 24 HOURS", fill="black", font=ImageFont.load_default(size=36))
+    crop = np.asarray(img)
+    engine = TesseractEngine(["eng"], threads=1, max_loaded=2)
+    first = engine.read_line_detail(crop, "eng")
+    assert "OPEN" in first.text
+    for spec in ("kor+eng", "tha+eng"):
+        engine.read_line_detail(crop, spec)
+    assert list(engine._apis) == ["kor+eng", "tha+eng"]
+    again = engine.read_line_detail(crop, "eng")
+    assert (again.text, again.confidence) == (first.text, first.confidence)
+    assert list(engine._apis) == ["tha+eng", "eng"]

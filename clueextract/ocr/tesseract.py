@@ -29,6 +29,10 @@ Russian images in samples_benign/ (2-core build machine, shared):
   on one worker so each model is loaded once. For labs whose tesserocr links an OpenMP
   libtesseract, OMP_NUM_THREADS (set to the worker's budget by workers.local) caps its team;
   OMP_THREAD_LIMIT is never set: it breaks CTranslate2 in the same process (workers/local.py).
+- At most MAX_LOADED_SPECS language specs stay loaded, least recently used dropped first.
+  The router's contest and decoy runs make specs such as "rus+ukr+ara+fas" and
+  "tha+hin": reading the images of samples_benign/ with all 21 packs loaded 22 specs,
+  rus+ukr alone in 7 of them, about 300 MB per worker. Creating a spec takes 0.01-0.15 s.
 
 Tessdata is found (first that exists): the `tessdata` argument (the configuration),
 $TESSDATA_PREFIX (the folder itself or its parent), then the Debian/Ubuntu, Fedora,
@@ -40,6 +44,7 @@ import hashlib
 import os
 import re
 import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -58,6 +63,7 @@ KNOWN_TESSDATA = (
 LINE_HEIGHT = 48
 MIN_CONTRAST = 24                 # grey levels between darkest and lightest pixel of a crop worth reading
 PSM_RAW_LINE = 13
+MAX_LOADED_SPECS = 8              # language specs kept loaded per engine (see the docstring)
 _BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # A whole token of these at either end of a line is the crop's edge or border read as text
 # ("| किलो", "? ताज़ा 7"); inside a line, or attached to a word ("bukas!"), it stays.
@@ -129,7 +135,7 @@ class TesseractEngine:
     name = "tesseract"
 
     def __init__(self, languages: Sequence[str], threads: int = 1, tessdata: Optional[str] = None,
-                 line_height: int = LINE_HEIGHT, psm: int = PSM_RAW_LINE):
+                 line_height: int = LINE_HEIGHT, psm: int = PSM_RAW_LINE, max_loaded: int = MAX_LOADED_SPECS):
         try:
             import tesserocr
         except ImportError as e:  # pragma: no cover - depends on the installation
@@ -150,7 +156,8 @@ class TesseractEngine:
         # A spec ("ara+fas+eng") can run when every traineddata it names is present.
         self.languages = [lang for lang in wanted if set(lang.split("+")) <= have]
         self.missing = sorted({p for lang in wanted for p in lang.split("+") if p not in have})
-        self._apis: dict[str, Any] = {}
+        self._apis: OrderedDict[str, Any] = OrderedDict()  # spec -> API, least recently used first
+        self.max_loaded = max(1, max_loaded)
         self._lock = threading.Lock()
         self._pool: Optional[ThreadPoolExecutor] = None
 
@@ -178,6 +185,8 @@ class TesseractEngine:
         two threads at once (read_many gives each spec to one worker)."""
         with self._lock:
             api = self._apis.get(lang)
+            if api is not None:
+                self._apis.move_to_end(lang)
         if api is None:
             missing = [p for p in lang.split("+") if not self.model_path(p).is_file()]
             if missing:
@@ -186,6 +195,10 @@ class TesseractEngine:
             api = tr.PyTessBaseAPI(path=str(self.tessdata) + os.sep, lang=lang, psm=self.psm, oem=tr.OEM.LSTM_ONLY)
             with self._lock:
                 self._apis[lang] = api
+                while len(self._apis) > self.max_loaded:
+                    # Only the cache's reference goes: a thread still reading with the API keeps
+                    # it alive, and tesserocr frees the model when the last reference does.
+                    self._apis.popitem(last=False)
         return api
 
     def read_line_detail(self, crop_rgb: np.ndarray, lang: str) -> TessReading:
