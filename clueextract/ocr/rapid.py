@@ -1,6 +1,36 @@
-"""RapidOCR engine: PP-OCR detection + orientation + recognition ONNX models from the rapidocr wheel."""
+"""RapidOCR engine: PP-OCR detection + orientation + recognition ONNX models from the rapidocr wheel.
+
+Small images: RapidOCR's detector enlarges an image at most MAX_DET_UPSCALE (3) times.
+Its configuration (`Det.limit_type: min`, `Det.limit_side_len: 736`) scales every image
+so that its short side is 736 px, also a 320 x 72 px sign: 10x, a 3264 x 736 detector
+input. Text that large is split by the detector, and reading such a sign took 1.2-1.6 s.
+On the 12 signs benchmarks/bench_soak.py renders (320 x 72, Pillow's bundled font, 26 px)
+7 of 12 were read as one whole line; 4 were split ("Tel 020 7" / "7946" / "0123",
+"Fresh I" / "Bread", "OPEN 2" / "24h", "Hotel" / "Central"). With the cap: 0.10-0.15 s
+a sign and 11 of 12 whole, through RapidOcrEngine and through the router alike (the
+12th, "Café", is read "Caf" either way: the recogniser drops that font's "é" from any
+crop). The soak bench (200 files, --packs en, 1 worker): 0.875 -> 0.157 s median per
+image, scan 152 -> 35 s, peak RSS 908 -> 590-680 MB.
+
+Rule (_DetLimitedRapidOCR): the image the detector step is given (after RapidOCR's own
+resize into [30, 2000] px, before its vertical padding) has short side s; the detector's
+limit becomes min(736, int(3 * s)), still of type "min". An image with s >= 246 px is
+therefore detected exactly as with RapidOCR's defaults: every sample photo (short sides
+700-900 px) gives the same lines, scores and boxes as before, also through the router.
+A smaller one is enlarged 3x instead of 736 / s times (vertical padding, which adds rows
+to very flat images, only lowers that factor). Of the sample videos only the 320 x 240
+frames of speech_zurich fall under the rule (3x instead of 3.07x): same text read.
+
+Why 3 and not "never enlarge" (limit type "max"): the 29 sample photos with manifest
+lines RapidOCR reads (96 lines), shrunk to a short side of 160 / 120 / 96 / 72 px, read
+93 / 89 / 86 / 73 lines with the default, 95 / 93 / 87 / 77 with the 3x cap,
+96 / 90 / 84 / 76 with 2x and 95 / 89 / 79 / 59 never enlarging: small text needs some
+enlarging, and 3x read at least as many lines as the default at every size. At 480 /
+360 / 240 px every variant read all 96.
+"""
 from __future__ import annotations
 
+import functools
 from importlib.metadata import version
 from typing import Any
 
@@ -11,6 +41,7 @@ from .base import OcrLine
 
 DET, REC, CLS = "PP-OCRv6_det_small", "PP-OCRv6_rec_small", "ch_ppocr_mobile_v2.0_cls"
 MAX_ASPECT = 10  # long side / short side of what RapidOCR's detector is given
+MAX_DET_UPSCALE = 3  # the detector enlarges an image at most this many times (see the module docstring)
 
 
 def bounded_aspect(img: np.ndarray, max_aspect: int = MAX_ASPECT) -> np.ndarray:
@@ -46,19 +77,63 @@ def onnx_device() -> str:
         return "cpu"
 
 
+def detector_limit(short_side: int, limit_type: str, limit_side_len: int,
+                   max_upscale: float | None = MAX_DET_UPSCALE) -> tuple[str, int]:
+    """(limit_type, limit_side_len) for RapidOCR's detector on an image whose short side is
+    `short_side`, given the configured ones: with limit type "min" the short side is raised
+    to at most max_upscale x itself; the configured values unchanged when that is >= them
+    (s >= 246 px at 736 and 3x), for other limit types, and when max_upscale is None."""
+    if max_upscale is None or limit_type != "min" or short_side < 1:
+        return limit_type, limit_side_len
+    return "min", min(int(limit_side_len), int(short_side * max_upscale))
+
+
+@functools.cache
+def _det_limited_rapidocr() -> Any:
+    """RapidOCR, subclassed so that its detector's limit is set per image by detector_limit
+    (instance attribute max_det_upscale). One instance: one set of models in memory.
+
+    detect_and_crop is where RapidOCR hands the image to its detector (after its own
+    resize, before its vertical padding); the detector builds its resize step from its
+    `limit_type` and `limit_side_len` attributes on every call (TextDetector.get_preprocess),
+    so setting them just before is all it takes. The detector is created lazily, on first
+    use: it is fetched through RapidOCR's own loader, as detect_and_crop itself does. The
+    configured values (cfg.Det) are never changed. Both RapidOcrEngine.read and the
+    router's detection (router._RapidParts, which calls this object directly) go through
+    here. One engine is used by one thread. Built on first use, as RapidOCR was imported
+    before: importing it takes about 0.8 s (onnxruntime, OpenCV)."""
+    from rapidocr import RapidOCR
+
+    class _DetLimitedRapidOCR(RapidOCR):
+        max_det_upscale: float | None = MAX_DET_UPSCALE
+
+        @property
+        def det_limit_default(self) -> tuple[str, int]:
+            return str(self.cfg.Det.limit_type), int(self.cfg.Det.limit_side_len)
+
+        def detect_and_crop(self, img: np.ndarray, op_record: dict[str, Any]) -> Any:
+            det = self._load_det_model()
+            det.limit_type, det.limit_side_len = detector_limit(min(img.shape[:2]), *self.det_limit_default,
+                                                                max_upscale=self.max_det_upscale)
+            return super().detect_and_crop(img, op_record)
+
+    return _DetLimitedRapidOCR
+
+
 class RapidOcrEngine:
     name = "rapidocr"
 
-    def __init__(self, threads: int = 1, min_confidence: float = 0.5, max_side: int = 2000):
-        from rapidocr import RapidOCR
-
+    def __init__(self, threads: int = 1, min_confidence: float = 0.5, max_side: int = 2000,
+                 max_det_upscale: float | None = MAX_DET_UPSCALE):
+        """max_det_upscale: see the module docstring; None keeps RapidOCR's detector limit
+        for every image (its defaults: short side raised to 736 px)."""
         self.version = version("rapidocr")
         paths = {m: verified_path(m) for m in (DET, REC, CLS)}
         self.device = onnx_device()
         self.max_side = max_side
         # Explicit model paths: RapidOCR never reaches its download code, and the
         # files used are exactly the verified ones.
-        self._ocr = RapidOCR(params={
+        self._ocr = _det_limited_rapidocr()(params={
             "Global.log_level": "error",
             "Global.text_score": min_confidence,
             "Global.max_side_len": max_side,
@@ -70,10 +145,14 @@ class RapidOcrEngine:
             "EngineConfig.onnxruntime.use_cuda": self.device == "cuda",
         })
         self._engine = f"rapidocr {self.version} ({self.device})"
+        self._ocr.max_det_upscale = max_det_upscale
+        limit_type, limit_side = self._ocr.det_limit_default
+        self._detector = {"limit_type": limit_type, "limit_side_len": limit_side, "max_upscale": max_det_upscale}
 
     def identity(self) -> dict[str, Any]:
         return {"engine": self._engine,
-                "models": {m: spec(m).sha256 for m in (DET, REC, CLS)}}
+                "models": {m: spec(m).sha256 for m in (DET, REC, CLS)},
+                "detector": dict(self._detector)}
 
     def read(self, image_rgb: np.ndarray) -> list[OcrLine]:
         h, w = image_rgb.shape[:2]
