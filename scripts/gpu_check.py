@@ -1,21 +1,25 @@
 #!/usr/bin/env python3
 """Which of clueextract's engines can use this machine's GPU, and how fast they are on it.
 
-    python scripts/gpu_check.py [--asr-model FOLDER] [--det-model FILE.onnx] [--json OUT]
+    python scripts/gpu_check.py [--asr-model FOLDER] [--det-model FILE.onnx] [--images DIR] [--json OUT]
 
 ASR (CTranslate2 / faster-whisper): the CUDA device count, then the same child-process probe
 that a scan runs before it puts Whisper on a GPU (clueextract.audio.whisper.cuda_probe), then,
 when the probe passes, encoder passes on CUDA against CPU. OCR (RapidOCR on onnxruntime): the
 providers of the installed onnxruntime, then the detector model on CUDA against CPU when the
-CUDA provider is there. Defaults are the installed, verified models; the flags take any other
-CTranslate2 Whisper folder or ONNX detector. Needs only numpy, ctranslate2 and onnxruntime,
-so it also runs on a bare GPU machine with those three installed. Prints a human-readable
-report; --json writes the same facts as JSON.
+CUDA provider is there. Scans keep RapidOCR on CPU unless asked (README, GPUs), so this check
+sets CLUEEXTRACT_OCR_DEVICE=cuda unless it is set. --images times RapidOcrEngine end to end
+on a folder of images (run it again with CUDA_VISIBLE_DEVICES="" for the CPU figure).
+Defaults are the installed, verified models; the flags take any other CTranslate2 Whisper
+folder or ONNX detector. Needs only numpy, ctranslate2 and onnxruntime (and rapidocr for
+--images), so it also runs on a bare GPU machine with those installed. Prints the report as
+JSON; --json also writes it to a file.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -40,7 +44,7 @@ def gpu_facts() -> dict:
     if not smi:
         return {"nvidia_smi": None}
     r = subprocess.run([smi, "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader"],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, check=False)
     return {"nvidia_smi": r.stdout.strip() or r.stderr.strip()}
 
 
@@ -74,7 +78,7 @@ def asr_check(folder: str | None, runs: int) -> dict:
         m = ctranslate2.models.Whisper(folder, device=device, compute_type=compute)
         for batch in (1, 8):
             feats = ctranslate2.StorageView.from_array(np.zeros((batch, m.n_mels, 3000), np.float32))
-            s = _best_of(lambda: m.encode(feats), runs if device == "cuda" else 1)
+            s = _best_of(lambda m=m, feats=feats: m.encode(feats), runs if device == "cuda" else 1)
             timings[f"{device} {compute} batch {batch}"] = {"s": round(s, 4), "audio_s_per_s": round(30 * batch / s, 1)}
         del m
     out["encode"] = timings
@@ -82,15 +86,13 @@ def asr_check(folder: str | None, runs: int) -> dict:
 
 
 def ocr_check(det: str | None, runs: int) -> dict:
-    from importlib.metadata import version
-
     import numpy as np
     import onnxruntime as ort
 
     from clueextract.ocr.rapid import onnx_device
 
-    out: dict = {"onnxruntime": version("onnxruntime") if _installed("onnxruntime") else None,
-                 "providers": ort.get_available_providers(), "rapidocr_device": onnx_device()}
+    out: dict = {"onnxruntime": ort.__version__, "providers": ort.get_available_providers(),
+                 "rapidocr_device": onnx_device()}
     if det is None:
         from clueextract.models import verified_path
         from clueextract.ocr.rapid import DET
@@ -105,20 +107,32 @@ def ocr_check(det: str | None, runs: int) -> dict:
         sess = ort.InferenceSession(det, providers=[prov])
         used = sess.get_providers()[0]
         name = sess.get_inputs()[0].name
-        s = _best_of(lambda: sess.run(None, {name: x}), runs if prov.startswith("CUDA") else 2)
+        s = _best_of(lambda sess=sess, name=name: sess.run(None, {name: x}), runs if prov.startswith("CUDA") else 2)
         timings[prov] = {"provider_used": used, "s_per_736px_image": round(s, 4)}
     out["det"] = timings
     return out
 
 
-def _installed(dist: str) -> bool:
-    from importlib.metadata import PackageNotFoundError, version
+def ocr_images(folder: str, threads: int) -> dict:
+    """RapidOcrEngine end to end on every .jpg/.png under ``folder``: the device it chose,
+    seconds per image (first image, which loads the models, left out) and the lines read."""
+    import numpy as np
+    from PIL import Image
 
-    try:
-        version(dist)
-        return True
-    except PackageNotFoundError:
-        return False
+    from clueextract.ocr.rapid import RapidOcrEngine
+
+    engine = RapidOcrEngine(threads=threads)
+    paths = sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    times, lines = [], {}
+    for p in paths:
+        img = np.asarray(Image.open(p).convert("RGB"))
+        t = time.perf_counter()
+        read = engine.read(img)
+        times.append(time.perf_counter() - t)
+        lines[str(p.relative_to(folder))] = [ln.text for ln in read]
+    steady = times[1:] or times
+    return {"engine": engine.identity()["engine"], "threads": threads, "images": len(paths),
+            "s_per_image": round(sum(steady) / len(steady), 4), "lines": lines}
 
 
 def main() -> int:
@@ -126,12 +140,19 @@ def main() -> int:
     ap.add_argument("--asr-model", help="CTranslate2 Whisper folder (default: the installed whisper-base)")
     ap.add_argument("--det-model", help="ONNX text detector (default: RapidOCR's, verified)")
     ap.add_argument("--runs", type=int, default=10, help="timed runs on the GPU (best is reported)")
+    ap.add_argument("--images", help="also time RapidOcrEngine end to end on the images in this folder")
+    ap.add_argument("--threads", type=int, default=4, help="onnxruntime threads for --images")
     ap.add_argument("--json", help="also write the report as JSON here")
     a = ap.parse_args()
+    # RapidOCR stays on CPU unless asked (clueextract.ocr.rapid.onnx_device): ask, to check CUDA.
+    os.environ.setdefault("CLUEEXTRACT_OCR_DEVICE", "cuda")
     report: dict = {"gpu": gpu_facts()}
-    for key, fn, arg in (("asr", asr_check, a.asr_model), ("ocr", ocr_check, a.det_model)):
+    checks = [("asr", asr_check, a.asr_model, a.runs), ("ocr", ocr_check, a.det_model, a.runs)]
+    if a.images:
+        checks.append(("ocr_images", ocr_images, a.images, a.threads))
+    for key, fn, arg, n in checks:
         try:
-            report[key] = fn(arg, a.runs)
+            report[key] = fn(arg, n)
         except Exception as e:  # report what failed and go on to the next engine
             report[key] = {"error": f"{type(e).__name__}: {e}"}
     text = json.dumps(report, indent=2, ensure_ascii=False)

@@ -48,3 +48,30 @@ def test_doctor_says_where_speech_and_ocr_run():
     row = next(line for line in out.splitlines() if "ASR device" in line)
     assert f"{device} {compute}" in row, out
     assert any("OCR device" in line for line in out.splitlines()), out
+
+
+def test_ocr_stays_on_cpu_unless_asked_and_only_goes_to_cuda_when_a_session_gets_it():
+    """RapidOCR on CUDA was 4x slower per image on an H200 (clueextract.ocr.rapid.onnx_device),
+    so CPU is the default; asked for CUDA, it is used only when onnxruntime opens a model there."""
+    import os
+    import subprocess
+    import sys
+
+    code = "from clueextract.ocr.rapid import onnx_device; print(onnx_device())"
+    env = {k: v for k, v in os.environ.items() if k != "CLUEEXTRACT_OCR_DEVICE"}
+    default = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert default.stdout.strip() == "cpu"
+    asked = subprocess.run([sys.executable, "-c", code], env={**env, "CLUEEXTRACT_OCR_DEVICE": "cuda"},
+                           capture_output=True, text=True, check=True)
+    import onnxruntime
+
+    if "CUDAExecutionProvider" not in onnxruntime.get_available_providers():
+        assert asked.stdout.strip() == "cpu"
+    else:  # onnxruntime-gpu: CUDA exactly when a session really gets the CUDA provider
+        from clueextract.models import verified_path
+        from clueextract.ocr.rapid import CLS
+
+        sess = onnxruntime.InferenceSession(str(verified_path(CLS)),
+                                            providers=["CUDAExecutionProvider", "CPUExecutionProvider"])
+        expected = "cuda" if sess.get_providers()[0] == "CUDAExecutionProvider" else "cpu"
+        assert asked.stdout.strip() == expected
