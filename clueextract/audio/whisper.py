@@ -11,7 +11,9 @@ first forward pass. On a GPU machine with another CUDA (measured on an H200 with
 see the README's GPU section) the model loads on the GPU and every audio item then fails
 with "Library libcublas.so.12 is not found", or the process aborts inside cuDNN, where no
 exception can be caught. The probe runs one encoder pass in a child process, so neither can
-take a worker down; it costs a few seconds once per process, and only where a GPU is seen.
+take a worker down. It runs once per process and only where a GPU is seen: 0.8 s where CUDA
+failed, 20 s where it worked (the H200 with CUDA 12's cuBLAS added: the first load of cuBLAS
+and cuDNN), after which one 30 s window took 0.003 s to encode against 0.39 s on CPU.
 To keep a scan off the GPU, hide it: CUDA_VISIBLE_DEVICES="".
 """
 from __future__ import annotations
