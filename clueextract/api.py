@@ -165,12 +165,23 @@ def _ingest(store: CaseStore, paths: list[str], config: ScanConfig, config_hash:
 
 
 # -- processing -----------------------------------------------------------------
+_COST_RANK = {"video": 0, "audio": 1, "image": 2}
+
+
+def _longest_first(row) -> tuple:
+    """Queue order: the items expected to take longest first (video, then audio, then images,
+    larger files first within each), so that with several workers a scan does not end with
+    one worker on a long video while the others wait (longest-processing-time-first).
+    Output does not depend on the order (records are written sorted by path)."""
+    return _COST_RANK.get(row["media_type"], 3), -(row["size"] or 0), row["item_id"]
+
+
 def _process(store: CaseStore, config: ScanConfig, cand: Candidates, config_hash: str, run_id: int,
              report: ScanReport, locations: dict[str, str], progress, events, ray) -> None:
     """Hand the pending items found in this run to the workers (workers/queue.py)."""
     store.requeue_stale()  # claims of a scan that died: we hold the case lock, so none is live
     store.abandon_stale_runs(run_id)
-    rows = [r for r in store.pending_items() if r["item_id"] in locations]
+    rows = sorted((r for r in store.pending_items() if r["item_id"] in locations), key=_longest_first)
     if not rows:
         return
     executor = open_executor(config, cand, len(rows), ray)

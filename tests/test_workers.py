@@ -216,3 +216,19 @@ def test_entity_matchers_do_not_load_pytorch_into_every_worker():
     lines = out.stdout.split()
     assert lines[0] == "False", out.stdout + out.stderr
     assert lines[1:] in ([], ["torch"])
+
+
+def test_queue_hands_out_the_longest_items_first():
+    """Videos, then audio, then images, larger first within each: with several workers the scan
+    does not end on one long video while the others wait. The order never changes the output
+    (test_two_workers_equal_one_worker)."""
+    from clueextract.api import _longest_first
+
+    rows = [{"item_id": "a", "media_type": "image", "size": 900_000},
+            {"item_id": "b", "media_type": "other", "size": 5_000_000},
+            {"item_id": "c", "media_type": "audio", "size": 300_000},
+            {"item_id": "d", "media_type": "video", "size": 200_000},
+            {"item_id": "e", "media_type": "image", "size": 2_000_000},
+            {"item_id": "f", "media_type": "video", "size": 4_000_000},
+            {"item_id": "g", "media_type": "image", "size": None}]
+    assert [r["item_id"] for r in sorted(rows, key=_longest_first)] == ["f", "d", "c", "e", "a", "g", "b"]
