@@ -302,18 +302,16 @@ def doctor() -> None:
 
 def _doctor_devices(t: Table) -> None:
     """Where Whisper and RapidOCR will run, and why (a GPU is used only when it works)."""
-    import os
-
     from .audio import whisper
     from .config import ScanConfig
-    from .ocr.rapid import OCR_DEVICE_ENV, onnx_device
+    from .ocr.rapid import OCR_DEVICE_ENV, cuda_asked, onnx_device
 
     try:
         device, compute, why = whisper.pick_device(whisper.resolve(ScanConfig().asr_model)[0])
         t.add_row("ASR device", f"{device} {compute}", why)
     except Exception as e:  # a missing model is reported by its own row above
         t.add_row("ASR device", "[yellow]unknown[/yellow]", str(e))
-    asked = os.environ.get(OCR_DEVICE_ENV, "cpu").strip().lower() == "cuda"
+    asked = cuda_asked()
     ocr = onnx_device()
     t.add_row("OCR device", ocr,
               "CUDA, as asked" if ocr == "cuda" else

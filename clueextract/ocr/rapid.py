@@ -69,6 +69,11 @@ def bounded_aspect(img: np.ndarray, max_aspect: int = MAX_ASPECT) -> np.ndarray:
 OCR_DEVICE_ENV = "CLUEEXTRACT_OCR_DEVICE"
 
 
+def cuda_asked() -> bool:
+    """Whether the lab asked for RapidOCR on CUDA (CLUEEXTRACT_OCR_DEVICE=cuda); see onnx_device."""
+    return os.environ.get(OCR_DEVICE_ENV, "cpu").strip().lower() == "cuda"
+
+
 @functools.cache
 def onnx_device() -> str:
     """'cuda' when the lab asked for it (CLUEEXTRACT_OCR_DEVICE=cuda) and onnxruntime really
@@ -87,7 +92,7 @@ def onnx_device() -> str:
     CUDA first, and the provider that the session actually got decides. The device is part
     of the engine identity (and so of the configuration hash): GPU and CPU kernels may differ
     in the last digits of a score (1 of the 30 samples read differently)."""
-    if os.environ.get(OCR_DEVICE_ENV, "cpu").strip().lower() != "cuda":
+    if not cuda_asked():
         return "cpu"
     try:
         import onnxruntime as ort
