@@ -94,7 +94,9 @@ def pick_device(folder: Path) -> tuple[str, str, str]:
     ok, detail = cuda_probe(str(folder))
     if ok:
         return "cuda", "float16", f"{n} CUDA device(s); {detail}"
-    return "cpu", "int8", f"{n} CUDA device(s) seen but not usable, CPU used instead: {detail}"
+    why = f"{n} CUDA device(s) seen but not usable, CPU used instead: {detail}"
+    log.warning("ASR: %s", why)
+    return "cpu", "int8", why
 
 
 def resolve(name: str, model_dir: Optional[Path] = None) -> tuple[Path, str]:
@@ -125,9 +127,7 @@ def load(name: str, threads: int, model_dir: Optional[Path] = None):
     from faster_whisper import WhisperModel
 
     folder, sha = resolve(name, model_dir)
-    device, compute, why = pick_device(folder)
-    if device == "cpu" and cuda_devices():
-        log.warning("ASR: %s", why)
+    device, compute, _ = pick_device(folder)
     model = WhisperModel(str(folder), device=device, compute_type=compute, cpu_threads=cpu_threads(threads),
                          num_workers=1, local_files_only=True)
     ident = AsrIdentity(name, str(folder), sha, device, compute,
