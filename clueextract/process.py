@@ -18,6 +18,7 @@ from typing import Any, BinaryIO, Optional
 from . import TOOL
 from .config import ScanConfig, default_model_dir
 from .ingest.hashing import CHUNK, hash_file, open_readonly
+from .memory import release_freed_memory
 from .packs import Candidates
 from .records import Clue, ItemResult, Source
 
@@ -222,33 +223,6 @@ class Processor:
                        locator={"bbox": list(line.bbox)})
             result.clues.append(ocr)
             result.clues.extend(self.text.extract(ocr))
-
-
-_LIBC: Any = None
-
-
-def release_freed_memory() -> bool:
-    """Hand the heap pages freed by an item back to the OS (glibc's malloc_trim).
-
-    Why: glibc keeps what OCR, decoding and ASR free between items, so a worker's RSS only
-    ever grows. Reading samples_benign/ in one process with all 21 packs, peak RSS was
-    1691 MB and 1574 MB at the end; trimming after each item (with Tesseract's spec cache
-    bounded) gave 1460 MB and 1172 MB. Videos are trimmed once more between frame OCR and
-    Whisper: a one-worker CLI scan of the samples then peaked at 1488 MB, against 1544 MB.
-    It costs a few milliseconds per call. A no-op (False) where the C library is not glibc."""
-    global _LIBC
-    if _LIBC is None:
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL("libc.so.6")
-            _LIBC = libc if hasattr(libc, "malloc_trim") else False
-        except OSError:
-            _LIBC = False
-    if not _LIBC:
-        return False
-    _LIBC.malloc_trim(0)
-    return True
 
 
 def _recheck(job: Job, result: ItemResult) -> None:

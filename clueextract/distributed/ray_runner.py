@@ -61,9 +61,9 @@ class ProcessorActor:
 
     def __init__(self, payload: bytes, threads: int):
         from ..process import Processor
-        from ..workers.local import apply_thread_budget
+        from ..workers.local import prepare_worker
 
-        apply_thread_budget(threads)
+        prepare_worker(threads)
         config, cand = pickle.loads(payload)
         self.proc = Processor(config, cand, threads)
         self.host = os.uname().nodename

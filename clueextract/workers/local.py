@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait as wait_any
 from typing import Any, Optional
 
+from ..memory import tune_allocator
 from ..process import Job, Processor
 from .queue import Outcome, WorkerError, WorkerStats
 
@@ -47,6 +48,14 @@ def apply_thread_budget(threads: int) -> None:
         pass
 
 
+def prepare_worker(threads: int) -> dict[str, Any]:
+    """What every worker (this process, a worker process, a Ray actor) does before its models
+    load: the thread budget, and glibc's malloc set up for a long-running worker (memory.py).
+    Returns the allocator settings made."""
+    apply_thread_budget(threads)
+    return tune_allocator()
+
+
 def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
@@ -73,7 +82,7 @@ class InlineExecutor:
         if self.job is None:
             return []
         if self.proc is None:
-            apply_thread_budget(self.threads)
+            prepare_worker(self.threads)
             self.proc = Processor(self.config, self.cand, self.threads)
         token, job = self.job
         result = self.proc.process(job)
@@ -95,7 +104,7 @@ class InlineExecutor:
 def worker_main(conn: Connection, threads: int, payload: bytes) -> None:
     """A worker process: load the models once, then process one item per request."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    apply_thread_budget(threads)  # before the payload's unpickling imports anything threaded
+    prepare_worker(threads)  # before the payload's unpickling imports anything threaded
     config, cand = pickle.loads(payload)
     proc = Processor(config, cand, threads)
     try:
