@@ -37,7 +37,7 @@ class ScanConfig:
     langid_backend: str = "lingua"
     video_max_frames: int = 60                # cap on frames read (OCR) per video
     asr_model: str = "whisper-base"           # registry name, or a CTranslate2 Whisper folder in the model dir
-    asr_beam_size: int = 1                    # greedy; temperature fallback on failure (see audio.asr)
+    asr_beam_size: int = 1                    # greedy; a wider beam where a pass fails, never sampling (audio.asr)
     audio_block_s: float = 120.0              # decoded audio held at once (memory bound)
     audio_max_chunk_s: float = 28.0           # longest speech chunk transcribed at once (Whisper's window is 30 s)
     lid_window_s: float = 8.0                 # longest speech window for spoken-language ID

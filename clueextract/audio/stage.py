@@ -101,7 +101,7 @@ class AudioStage:
                                 locator={"start_s": t.start, "end_s": t.end, "stream": st.index},
                                 extra={"avg_logprob": round(t.avg_logprob, 4), "no_speech_prob": round(t.no_speech_prob, 4),
                                        "compression_ratio": round(t.compression_ratio, 3), "temperature": t.temperature,
-                                       "flags": t.flags})
+                                       "beam_size": t.beam_size, "flags": t.flags})
                     result.clues.append(clue)
                     result.clues.extend(text_extractor.extract(clue, spoken_language=u.language))
                 u.features = u.encoder_output = u.audio = None  # free the chunk before the next one
