@@ -34,6 +34,9 @@ def scan(
     workers: Optional[int] = typer.Option(None, "--workers", min=1,
                                           help="Worker processes, each loading the models once (default 1); "
                                                "with --ray, Ray actors (default: one per 2 cluster CPUs)."),
+    threads: Optional[int] = typer.Option(None, "--threads", min=1,
+                                          help="Threads each worker gives OCR, speech and decoding (default: the "
+                                               "cores this process may use, shared evenly between the workers)."),
     series_by: str = typer.Option("folder", "--series-by", help="folder | none"),
     known_hashes: List[Path] = typer.Option([], "--known-hashes",
                                             help="Known-hash list: Project VIC VICS JSON or ICSE-style CSV (repeatable). "
@@ -68,7 +71,7 @@ def scan(
         if p.is_dir() and _inside(case, p):
             _fail(f"the case folder {case} lies inside the evidence {p}: clueextract never writes into evidence")
     known_extra = _load_known(known_hashes, category_map, process_known, quiet or log_json)
-    config = ScanConfig(packs=tuple(packs.split(",")), workers=workers or 1, series_by=series_by,
+    config = ScanConfig(packs=tuple(packs.split(",")), workers=workers or 1, threads=threads, series_by=series_by,
                         packs_dir=str(packs_dir) if packs_dir else None, asr_model=asr_model,
                         video_max_frames=video_max_frames, ocr_engine=ocr_engine, extra=known_extra)
     from .workers import CaseBusy, WorkerError

@@ -29,6 +29,7 @@ class ScanConfig:
     packs: tuple[str, ...] = ("auto",)        # pack codes, or ("auto",) for every installed pack
     series_by: str = "folder"                 # "folder" | "none"
     workers: int = 1
+    threads: Optional[int] = None             # per worker; None: the cores shared evenly (process.thread_budget)
     ocr_engine: str = "auto"                  # auto (RapidOCR + Tesseract routing) | rapidocr | easyocr
     ocr_min_confidence: float = 0.5           # lines below are dropped (RapidOCR text_score)
     ocr_max_side: int = 2000                  # images are downscaled to this before detection
@@ -47,9 +48,9 @@ class ScanConfig:
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. "known_hashes": lists' names + SHA-256 (deconflict)
 
     def result_affecting(self) -> dict[str, Any]:
-        """Settings that change what a scan outputs (workers and paths do not)."""
+        """Settings that change what a scan outputs (workers, threads and paths do not)."""
         d = asdict(self)
-        for k in ("workers", "packs_dir"):
+        for k in ("workers", "threads", "packs_dir"):
             d.pop(k)
         return d
 

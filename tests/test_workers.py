@@ -232,3 +232,19 @@ def test_queue_hands_out_the_longest_items_first():
             {"item_id": "f", "media_type": "video", "size": 4_000_000},
             {"item_id": "g", "media_type": "image", "size": None}]
     assert [r["item_id"] for r in sorted(rows, key=_longest_first)] == ["f", "d", "c", "e", "a", "g", "b"]
+
+
+def test_threads_per_worker_can_be_set_and_do_not_change_the_config_hash():
+    from clueextract.config import ScanConfig
+    from clueextract.packs import Candidates, select
+    from clueextract.workers import open_executor
+
+    config = ScanConfig(packs=("en",), threads=3)
+    cand = Candidates.from_packs(select(config.resolved_packs_dir(), config.packs))
+    ex = open_executor(config, cand, items=5)  # one worker: this process, nothing loads until the first item
+    try:
+        assert ex.describe() == {"engine": "local", "workers": 1, "threads": 3}
+    finally:
+        ex.close(now=True)
+    assert open_executor(ScanConfig(packs=("en",)), cand, items=5).describe()["threads"] == thread_budget(1)
+    assert config.result_affecting() == ScanConfig(packs=("en",)).result_affecting()

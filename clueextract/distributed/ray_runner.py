@@ -108,7 +108,7 @@ class RayExecutor:
         gpus = float(res.get("GPU", 0))
         node_cpus = max((int(n["Resources"].get("CPU", 0)) for n in ray.nodes() if n.get("Alive")), default=cpus)
         n = max(1, min(opts.actors or max(1, cpus // 2), items))
-        self.threads = max(1, min(cpus // n, node_cpus))
+        self.threads = max(1, min(config.threads or cpus // n, node_cpus))
         self.gpu_each = round(min(1.0, gpus / n), 4) if gpus >= 0.0001 else 0.0
         resources: dict[str, Any] = {"num_cpus": self.threads, "max_restarts": 0, "max_task_retries": 0}
         if self.gpu_each:

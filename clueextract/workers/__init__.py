@@ -18,7 +18,8 @@ __all__ = ["MAX_LOST", "CaseBusy", "Executor", "Outcome", "QueueResult", "Worker
 
 def open_executor(config, cand, items: int, ray: Optional[Any] = None) -> Executor:
     """An executor for `items` pending items: no more workers than items, cores shared
-    evenly between workers (thread_budget). `ray`: "local", a cluster address, or RayOptions."""
+    evenly between workers (thread_budget) unless config.threads says how many each gets.
+    `ray`: "local", a cluster address, or RayOptions."""
     if ray is not None:
         from ..distributed.ray_runner import RayExecutor, RayOptions
 
@@ -27,7 +28,7 @@ def open_executor(config, cand, items: int, ray: Optional[Any] = None) -> Execut
     from .local import InlineExecutor, ProcessExecutor
 
     workers = max(1, min(config.workers, items))
-    threads = thread_budget(workers)
+    threads = config.threads or thread_budget(workers)
     if workers == 1:
         return InlineExecutor(config, cand, threads)
     return ProcessExecutor(config, cand, workers, threads)
