@@ -167,6 +167,13 @@ class CaseStore:
             self.db.execute("UPDATE items SET claim_token=NULL, claimed_at=NULL WHERE item_id=? AND claim_token=?",
                             (item_id, token))
 
+    def release_claims(self, token_prefix: str) -> int:
+        """Put back every item still claimed under tokens starting with `token_prefix` (one
+        run's): what a stopping scan does, so that none of its claims outlives it."""
+        with self.transaction():
+            return self.db.execute("UPDATE items SET claim_token=NULL, claimed_at=NULL "
+                                   "WHERE substr(claim_token, 1, ?) = ?", (len(token_prefix), token_prefix)).rowcount
+
     def commit_result(self, item_id: str, status: str, error: Optional[str], clues: Iterable[Clue],
                       info: dict, config_hash: str, run_id: int, claim: Optional[str] = None) -> bool:
         """Replace an item's clues and status in one transaction; its duplicates follow it.

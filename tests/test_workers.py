@@ -167,6 +167,26 @@ def test_queue_commits_once_gives_back_lost_items_and_stops_retrying_a_killer(tm
     store.close()
 
 
+def test_ctrl_c_while_a_result_commits_leaves_no_claim(tmp_path):
+    # The interrupt lands inside the commit of "a" (after its claim left the in-flight list):
+    # its transaction is rolled back and its claim, like "b"'s, is given back at once.
+    fates = {"a": ["ok"], "b": ["ok"]}
+    store, run_id = _pending_store(tmp_path / "c", fates)
+    real_commit = store.commit_result
+
+    def interrupted(*args, **kw):
+        store.commit_result = real_commit
+        raise KeyboardInterrupt
+
+    store.commit_result = interrupted
+    with pytest.raises(KeyboardInterrupt):
+        run_queue(store, Scripted(fates), store.pending_items(), {i: f"/r/{i}.jpg" for i in fates},
+                  config_hash="h", run_id=run_id)
+    assert [(r["item_id"], r["status"], r["claim_token"]) for r in store.items()] == [
+        ("a", "pending", None), ("b", "pending", None)]
+    store.close()
+
+
 def test_a_stale_claim_commits_nothing(tmp_path):
     store, run_id = _pending_store(tmp_path / "c", ["x"])
     assert store.claim("x", "old") and not store.claim("x", "other")  # one claim at a time
