@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -42,6 +41,8 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from clueextract.process import thread_budget  # noqa: E402
 SAMPLES = ROOT / "samples_benign"
 
 
@@ -100,7 +101,7 @@ def main() -> int:
     two_r, one_thread = res["local, 2 workers"], res["local, 1 worker, 1 thread"]
     two = two_r["steady"] / base["steady"]
     worst = max(x for r in res.values() for x in r["rss"])
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = thread_budget(1)  # the cores a scan's one worker gets: all this process may use
     busy = base["cpu"] / base["wall"]
     ceiling = cores / busy * base["cpu"] / two_r["cpu"]
     print(f"  workers at one thread each, 1 -> 2 workers (steady): {two_r['steady'] / one_thread['steady']:.2f}x "

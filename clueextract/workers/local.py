@@ -48,12 +48,11 @@ def apply_thread_budget(threads: int) -> None:
         pass
 
 
-def prepare_worker(threads: int) -> dict[str, Any]:
+def prepare_worker(threads: int) -> None:
     """What every worker (this process, a worker process, a Ray actor) does before its models
-    load: the thread budget, and glibc's malloc set up for a long-running worker (memory.py).
-    Returns the allocator settings made."""
+    load: the thread budget, and glibc's malloc set up for a long-running worker (memory.py)."""
     apply_thread_budget(threads)
-    return tune_allocator()
+    tune_allocator()
 
 
 def peak_rss_mb() -> float:
