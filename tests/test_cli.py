@@ -13,7 +13,7 @@ from conftest import ROOT, read_jsonl, run_cli
 
 def test_packs_validate_accepts_shipped_packs_and_names_the_bad_field(tmp_path):
     ok = run_cli("packs", "validate")
-    assert "21 pack(s) valid" in ok.stderr
+    assert f"{len(list((ROOT / 'language_packs').glob('*.yaml')))} pack(s) valid" in ok.stderr
     bad = tmp_path / "th.yaml"
     data = yaml.safe_load((ROOT / "language_packs" / "th.yaml").read_text(encoding="utf-8"))
     data["countries"] = ["Thailand"]

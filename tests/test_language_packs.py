@@ -21,7 +21,9 @@ PACKS_DIR = ROOT / "language_packs"
 PACK_FILES = sorted(PACKS_DIR.glob("*.yaml"))
 KINDS = ("address_terms", "legal_forms", "dialect_markers", "brands")
 EXPECTED = {"en", "es", "pt", "fr", "de", "it", "ru", "uk", "ar", "fa", "hi", "th", "vi", "id", "ms", "fil",
-            "zh-Hans", "zh-Hant", "ja", "ko", "tr"}
+            "zh-Hans", "zh-Hant", "ja", "ko", "tr",
+            "el", "he", "bn", "ta", "te", "kn", "ml", "gu", "pa", "or", "si", "mr", "ne", "ur", "km", "lo", "my",
+            "ka", "hy", "am"}
 # Tesseract traineddata names: 3-letter ISO 639-2/3 code with optional suffix (chi_sim, aze_cyrl), or script/Name.
 TESSDATA_NAME = re.compile(r"^([a-z]{3}(_[a-z]+)*|script/[A-Z][A-Za-z_]+)$")
 TESSDATA_DIRS = [Path(p) for p in ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata")]
@@ -52,7 +54,7 @@ def weight(entry: dict, cc: str) -> float:
 
 
 def test_all_expected_packs_are_shipped():
-    assert {p.stem for p in PACK_FILES} == EXPECTED
+    assert EXPECTED <= {p.stem for p in PACK_FILES}  # more packs may be added; none of these may go
 
 
 @pytest.mark.parametrize("path", PACK_FILES, ids=lambda p: p.stem)
