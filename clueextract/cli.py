@@ -79,16 +79,20 @@ def scan(
 
     ray_opts = None
     if ray:
-        from .distributed.ray_runner import RayOptions
+        from .distributed.ray_runner import RayOptions, check_access
 
         ray_opts = RayOptions(address=ray, actors=workers)
+        try:
+            check_access(ray)  # nothing listening, or a token missing or refused: stop before reading evidence
+        except WorkerError as e:
+            _scan_stopped(str(e), getattr(e, "exit_code", 1), log_json)
     try:
         with display_for(quiet, log_json, err) as show:
             report = run_scan(evidence, case, config, progress=show.progress, events=show.events, ray=ray_opts)
     except PackError as e:
         _fail(str(e))
-    except (CaseBusy, WorkerError) as e:  # another scan holds the case (usage, 2); workers cannot start (1)
-        _scan_stopped(str(e), 2 if isinstance(e, CaseBusy) else 1, log_json)
+    except (CaseBusy, WorkerError) as e:  # case held, or a Ray token missing (2); workers cannot start (1)
+        _scan_stopped(str(e), 2 if isinstance(e, CaseBusy) else getattr(e, "exit_code", 1), log_json)
     except KeyboardInterrupt:
         _scan_stopped("interrupted: finished items are saved, items in progress are queued again; "
                       "run the same command to resume", 130, log_json)
