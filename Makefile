@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STAMP_EASYOCR := $(VENV)/.installed-easyocr
 
-.PHONY: demo test bench fuzz eval samples system-deps lock
+.PHONY: demo test check bench fuzz eval samples system-deps lock
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] in ((3, 11), (3, 12)) else "clueextract needs Python 3.11 (3.12 works)")'
@@ -33,6 +33,10 @@ $(STAMP_EASYOCR): $(STAMP) requirements-easyocr.lock
 
 test: $(STAMP_EASYOCR)
 	$(BIN)/python -m pytest -q
+
+# The fast tier: no full-samples scan, no PyTorch, nothing marked slow (pyproject.toml markers).
+check: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not scan and not torch and not slow"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

