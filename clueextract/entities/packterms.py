@@ -14,10 +14,26 @@ Why this way:
 - Forms of three characters or fewer ("PT", "ซ.", "Jl.") are ambiguous alone; the pack
   README says a matcher must see a following name or number, so they only count when a
   letter or digit follows (after at most one space).
+- Arabic script: one-word forms are compared after the usual normalisation (short vowels,
+  shadda and tatweel removed; أ/إ/آ/ٱ -> ا, ى -> ي, ة -> ه, Persian ی/ک -> ي/ك), because
+  transcripts and signs write the same word with and without them ("إحنا"/"احنا",
+  "كدة"/"كده"). Arabic attaches the conjunctions and prepositions و ف ب ل to the next
+  word ("وعشان", "فإحنا"), so a form of the Arabic pack of three letters or more also
+  matches after one of them; the reported span is the form without the prefix. Shorter
+  forms never take a prefix ("و"+"حي" is "وحي", revelation).
+- A dialect marker is evidence only in the language it belongs to: Spanish "che" or
+  English "color" say nothing in Italian or Spanish text. It counts when the text's
+  language (the spoken language of a transcript, a confident text-language guess) is the
+  pack's (its ISO codes or Whisper codes), Malay and Indonesian counting as one (one
+  macrolanguage that language identification confuses, and the markers are what tells
+  them apart), and Filipino markers also in English (Taglish code-switching is what they
+  are for). Where the language is unknown (short OCR lines), only forms of five
+  characters or more count: short forms are too often words of another language.
 """
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -33,6 +49,9 @@ from .nlp import blank, is_unspaced
 # pack list -> clue kind
 LISTS = {"address_terms": "address_term", "legal_forms": "legal_form", "dialect_markers": "dialect_marker"}
 SHORT_FORM = 3  # forms this short need a following name or number
+UNKNOWN_LANGUAGE_MIN = 5  # dialect-marker forms this long count where the text's language is unknown
+# languages whose text a pack's dialect markers also count in (see the module docstring)
+RELATED_LANGUAGES = {"ms": ("id", "ind", "zsm"), "id": ("ms", "msa", "zsm"), "tl": ("en", "eng")}
 
 
 @dataclass(frozen=True)
@@ -44,6 +63,14 @@ class Term:
     countries: tuple[tuple[str, float], ...]
     note: str
     source: Source
+    languages: tuple[str, ...] = ()  # language codes of the pack (and related ones) for dialect markers
+
+
+def _pack_languages(pack: Pack) -> tuple[str, ...]:
+    lang = pack.data["language"]
+    codes = [lang.get("iso639_1"), lang.get("iso639_3"), *pack.data.get("speech", [])]
+    codes += [c for code in list(codes) for c in RELATED_LANGUAGES.get(code or "", ())]
+    return tuple(dict.fromkeys(c for c in codes if c))
 
 
 def _pack_source(pack: Pack) -> Source:
@@ -56,12 +83,41 @@ def pack_terms(packs: Iterable[Pack], lists: dict[str, str] = LISTS) -> list[Ter
     out = []
     for pack in packs:
         src = _pack_source(pack)
+        langs = _pack_languages(pack)
         for list_name, kind in lists.items():
             for e in pack.data["regional"].get(list_name, []):
                 votes = tuple((v["country"], float(v["weight"])) for v in e["countries"])
                 for form in [e["term"], *e.get("variants", [])]:
-                    out.append(Term(form, e["term"], kind, pack.code, votes, e.get("note", ""), src))
+                    out.append(Term(form, e["term"], kind, pack.code, votes, e.get("note", ""), src, langs))
     return out
+
+
+# Arabic normalisation for matching (see the module docstring)
+_AR_DROP = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_AR_MAP = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ی": "ي", "ک": "ك"})
+_AR_LETTERS = re.compile("[\u0600-\u06ff]")
+_AR_WORD = re.compile("[\u0621-\u064a\u066e-\u06d3\u06d5]+")
+AR_PREFIXES = "وفبل"
+AR_PREFIX_MIN = 3  # forms this long (in letters) also match after one prefix
+
+
+def _ar_normalize(text: str) -> tuple[str, list[int]]:
+    """The normalised text and, for each of its characters, the index it came from."""
+    out, where = [], []
+    for i, ch in enumerate(text):
+        if _AR_DROP.match(ch):
+            continue
+        out.append(ch.translate(_AR_MAP))
+        where.append(i)
+    return "".join(out), where
+
+
+def _arabic_word(form: str) -> str | None:
+    """The normalised form when it is one Arabic word, else None."""
+    if not _AR_LETTERS.search(form):
+        return None
+    norm = _ar_normalize(form)[0]
+    return norm if _AR_WORD.fullmatch(norm) else None
 
 
 def _followed_by_name_or_number(text: str, end: int) -> bool:
@@ -79,7 +135,12 @@ class TermMatcher:
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self.by_key: dict[str, list[Term]] = {}
         self.unspaced: list[tuple[str, Term]] = []
+        self.arabic: dict[str, list[Term]] = {}
         for t in terms:
+            word = _arabic_word(t.form)
+            if word is not None:
+                self.arabic.setdefault(word, []).append(t)
+                continue
             if is_unspaced(t.form):
                 self.unspaced.append((t.form.lower(), t))
                 continue
@@ -105,6 +166,8 @@ class TermMatcher:
                 while i >= 0:
                     found.append((i, i + len(form), t))
                     i = low.find(form, i + 1)
+        if self.arabic and _AR_LETTERS.search(text):
+            found += self._arabic_spans(text)
         found = [f for f in found if len(f[2].form) > SHORT_FORM or _followed_by_name_or_number(text, f[1])]
         found.sort(key=lambda f: (-(f[1] - f[0]), f[0], f[2].pack, f[2].form))
         taken: list[tuple[int, int]] = []
@@ -117,6 +180,22 @@ class TermMatcher:
         out.sort(key=lambda f: (f[0], f[2].pack))
         return out
 
+    def _arabic_spans(self, text: str) -> list[tuple[int, int, Term]]:
+        norm, where = _ar_normalize(text)
+        found = []
+        for m in _AR_WORD.finditer(norm):
+            word, start = m.group(), m.start()
+            hits = [(0, t) for t in self.arabic.get(word, [])]
+            if not hits and len(word) > AR_PREFIX_MIN and word[0] in AR_PREFIXES:
+                hits = [(1, t) for t in self.arabic.get(word[1:], [])
+                        if "ar" in t.languages and len(word) - 1 >= AR_PREFIX_MIN]
+            for skip, t in hits:
+                s, e = where[start + skip], where[m.end() - 1] + 1
+                while e < len(text) and _AR_DROP.match(text[e]):  # the last letter's own marks
+                    e += 1
+                found.append((s, e, t))
+        return found
+
 
 class PackTermMatcher:
     """address_term / legal_form / dialect_marker clues from the active packs."""
@@ -127,6 +206,8 @@ class PackTermMatcher:
     def find(self, text: str, ctx: TextContext) -> list[Clue]:
         out = []
         for s, e, t in self.terms.spans(text):
+            if t.kind == "dialect_marker" and not _in_language(t, ctx.language):
+                continue
             votes = [CountryVote(cc, w, f"'{t.term}' is {_a(_what(t.kind))} of {country_name(cc)} "
                                         f"(language pack {t.pack}: {t.note})".strip())
                      for cc, w in t.countries]
@@ -134,6 +215,13 @@ class PackTermMatcher:
                             source=t.source, locator=dict(ctx.locator), language=None, countries=votes,
                             extra={"span": [s, e], "matched": t.form, "term": t.term, "pack": t.pack}))
         return out
+
+
+def _in_language(t: Term, language: str | None) -> bool:
+    """Whether a dialect marker counts in text of this language (see the module docstring)."""
+    if language is None:
+        return len(t.form) >= UNKNOWN_LANGUAGE_MIN
+    return language in t.languages
 
 
 def _a(noun: str) -> str:
