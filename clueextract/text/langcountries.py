@@ -139,22 +139,53 @@ def _reason(name: str, cc: str, share: float, status: Optional[str], n: int) -> 
     return text
 
 
-def countries_for_language(code: str, strength: float) -> list[CountryVote]:
+def countries_for_language(code: str, strength: float, script: Optional[str] = None) -> list[CountryVote]:
     """Weak country votes for a language code (ISO 639-1, or 639-3 where none).
 
     `strength` is shared among all qualifying countries in proportion to their
     score (see language_territories): a language of one country gives it the whole
     strength, one spoken across 130 countries (English) leaves each a few percent
-    of it. Only the top ~8 are returned; the rest are too weak to list."""
+    of it. Only the top ~8 are returned; the rest are too weak to list.
+
+    `script`: the script the text was written in. Where data/script_countries.json
+    lists that script, only the countries it names are kept, and they share the
+    strength by that file's reviewed weights: CLDR population shares rank a language
+    of a small country above the same language in a very large one (Tamil: 15 % of Sri
+    Lanka outranks 6 % of India, whose Tamil speakers are ~15 times as many; Réunion
+    came third), and CLDR merges scripts (Gurmukhi Punjabi voted Pakistan, where Punjabi
+    is written in Arabic script). Without such an entry (Latin, Arabic, Devanagari ...)
+    the CLDR votes stand."""
     if strength <= 0 or not code:
         return []
     rows = language_territories(code)
     if not rows:
         return []
-    total = sum(r[3] for r in rows)
     name = language_name(code)
+    by_script = _script_weights(script, rows) if script else None
+    if by_script:
+        entry, weights = by_script
+        total = sum(weights.values())
+        info = {r[0]: r for r in rows}
+        votes = [CountryVote(cc, round(strength * w / total, 4),
+                             f"{_reason(name, cc, info[cc][1], info[cc][2], 1)}; {entry['note']}")
+                 for cc, w in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))]
+        return [v for v in votes if v.weight > 0]
+    total = sum(r[3] for r in rows)
     votes = [
         CountryVote(cc, round(strength * score / total, 4), _reason(name, cc, share, status, len(rows)))
         for cc, share, status, score in rows[:TOP_N]
     ]
     return [v for v in votes if v.weight > 0]
+
+
+def _script_weights(script: str, rows: tuple) -> Optional[tuple[dict, dict[str, float]]]:
+    """(script_countries.json entry, {country: weight}) for the countries that both the
+    script's entry and the language's CLDR rows name; None when either is empty."""
+    from clueextract.text.script import script_country_data  # noqa: PLC0415 - avoids an import cycle
+
+    entry = script_country_data()[0]["scripts"].get(script)
+    if not entry:
+        return None
+    cldr = {r[0] for r in rows}
+    weights = {cc: float(w) for cc, w in entry["countries"].items() if cc in cldr and w > 0}
+    return (entry, weights) if weights else None

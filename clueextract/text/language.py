@@ -12,12 +12,28 @@ detector cannot confuse Indonesian with Slovak when Slovak is not a candidate.
 Backends: lingua-language-detector 2.1.1 (default; see benchmarks/langid_compare.py
 for the measurement behind that) or langdetect 1.0.9, seeded and restricted to the
 candidates through its prior map (its output is otherwise random across runs).
+
+A candidate the backend cannot score (lingua has no Nepali) is not silently dropped:
+words only that language writes (data/language_markers.json: Nepali छ, यो, पसल,
+-नुहोस् ...) decide it; without them the backend's pick among the other candidates is
+capped at UNSCORED_CAP and the unscored language is listed as an alternative. Measured
+on 60 short sign texts written for the purpose (20 each Nepali, Hindi, Marathi; the
+strings are in tests/test_packs_new_scripts.py): lingua alone (hi, mr) 0/20 Nepali,
+17/20 Hindi, 20/20 Marathi; langdetect with the three as candidates 18/20, 17/20, 18/20
+but 4 of 40 Hindi/Marathi texts called Nepali at 0.7-1.0 ("नगर निगम दिल्ली", "डाकघर");
+markers then lingua: 14/20 Nepali, 17/20, 20/20, no Hindi or Marathi text called Nepali.
+Of the texts lingua then calls Hindi, 17 of 20 are Hindi (3 are Nepali without markers),
+which is what the 0.8 cap says.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
+import json
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Optional
 
 from babel.core import get_global
 
@@ -25,6 +41,8 @@ from clueextract.records import Clue, Source
 from clueextract.text.base import TextContext
 from clueextract.text.langcountries import countries_for_language
 from clueextract.text.script import ENGINE as SCRIPT_ENGINE, script_counts, words_in_script
+
+MARKERS_FILE = Path(__file__).resolve().parent.parent / "data" / "language_markers.json"
 
 BACKENDS = ("lingua", "langdetect")
 MIN_LETTERS = 3
@@ -49,6 +67,8 @@ SCRIPT_LANGUAGE = {
 }
 SCRIPT_CONFIDENCE = 0.95  # Thai letters are Thai language (rarely Pali, Isan, Northern Thai)
 SINGLE_CANDIDATE_CONFIDENCE = 0.6  # only one candidate uses the script: untested alternative
+MARKER_CONFIDENCE = 0.85  # a word only this language writes (language_markers.json)
+UNSCORED_CAP = 0.8  # the backend's pick when a candidate it cannot score may still be the language
 LANGUAGE_STRENGTH = 0.3  # total country-vote strength of a confident language clue
 # Kana-free Han text: lingua's rule engine (and langdetect) call it Chinese with
 # certainty, yet kanji-only Japanese signs are common (禁煙, 非常口, 駐車場). Cap the
@@ -79,7 +99,8 @@ class LanguageGuess:
     code: str
     confidence: float
     alternatives: list[tuple[str, float]] = field(default_factory=list)
-    method: str = "script"
+    method: str = "script"  # "script", "words" (language_markers.json), or the backend's name
+    script: Optional[str] = None  # the dominant ISO 15924 script of the text
 
 
 def normalize_code(code: str) -> str:
@@ -100,6 +121,29 @@ def language_scripts(code: str) -> frozenset[str]:
         scripts.add("Hani")
     scripts.update(_EXTRA_SCRIPTS.get(code, ()))
     return frozenset(scripts)
+
+
+@lru_cache(maxsize=1)
+def language_markers() -> tuple[dict[str, Any], str]:
+    """(parsed language_markers.json, its SHA-256)."""
+    raw = MARKERS_FILE.read_bytes()
+    return json.loads(raw), hashlib.sha256(raw).hexdigest()
+
+
+def marked_language(text: str, script: str, codes: Iterable[str]) -> Optional[str]:
+    """The one language among `codes` whose marker words (language_markers.json) `text`
+    holds for `script`, or None (no marker, or markers of two languages)."""
+    data, _ = language_markers()
+    words = [w for w in words_in_script(text, script).split() if w]
+    hits = set()
+    for code in codes:
+        entry = data["languages"].get(code)
+        if entry is None or entry["script"] != script:
+            continue
+        vocab = frozenset(entry["words"])
+        if any(w in vocab or any(w.endswith(e) and len(w) > len(e) for e in entry["endings"]) for w in words):
+            hits.add(code)
+    return hits.pop() if len(hits) == 1 else None
 
 
 def _version(dist: str) -> str:
@@ -189,12 +233,13 @@ class LanguageIdentifier:
         self.backend = backend
         self._impl: _Lingua | _LangDetect = _Lingua(preload) if backend == "lingua" else _LangDetect()
         self.engine = self._impl.engine
-        self._groups: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._groups: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {}
         for script in AMBIGUOUS_SCRIPTS:
             users = tuple(c for c in self.candidates if script in language_scripts(c))
             pool = users or FALLBACK.get(script, ())
             supported = tuple(self._impl.supported(pool))
-            self._groups[script] = (users, supported)
+            unscored = tuple(c for c in users if c not in supported)  # e.g. Nepali for lingua
+            self._groups[script] = (users, supported, unscored)
             self._impl.prepare(supported)
 
     def identify(self, text: str) -> Optional[LanguageGuess]:
@@ -208,7 +253,9 @@ class LanguageIdentifier:
         candidate only: it is returned at confidence 0.6 (nothing was compared). No
         candidate: the FALLBACK list for Cyrillic/Arabic/Devanagari/Han, None for
         Latin. Confidence is the backend's probability times the script's share of
-        the letters."""
+        the letters. A candidate the backend cannot score (Nepali for lingua) is decided
+        by its marker words when the text holds one; otherwise it caps the backend's
+        answer at UNSCORED_CAP and is listed among the alternatives."""
         counts = script_counts(text)
         total = sum(counts.values())
         if not total:
@@ -226,15 +273,25 @@ class LanguageIdentifier:
             users = [c for c in self.candidates if script in language_scripts(c)]
             if code not in users and len(users) == 1:
                 code = users[0]  # e.g. Assamese pack and Bengali-Assamese script
-            return LanguageGuess(code, round(SCRIPT_CONFIDENCE * share, 4), others[:3], "script")
+            return LanguageGuess(code, round(SCRIPT_CONFIDENCE * share, 4), others[:3], "script", script)
         if script == "Latn" and any(ch in VIETNAMESE_ONLY for ch in text):
-            return LanguageGuess("vi", round(SCRIPT_CONFIDENCE * share, 4), others[:3], "script")
-        users, supported = self._groups[script]
+            return LanguageGuess("vi", round(SCRIPT_CONFIDENCE * share, 4), others[:3], "script", script)
+        users, supported, unscored = self._groups[script]
+        if unscored:
+            marked = marked_language(text, script, unscored)
+            if marked is not None:
+                rest = [c for c in users if c != marked]
+                alts = [(c, round((1 - MARKER_CONFIDENCE) * share / len(rest), 4)) for c in rest[:3]]
+                return LanguageGuess(marked, round(MARKER_CONFIDENCE * share, 4), (alts + others)[:3], "words", script)
+        # what the unscored candidates keep when the backend names another language
+        unscored_alts = [(c, round((1 - UNSCORED_CAP) * share / len(unscored), 4)) for c in unscored]
         if len(supported) < 2:
             pool = supported or users
             if len(pool) != 1:
                 return None
-            return LanguageGuess(pool[0], round(SINGLE_CANDIDATE_CONFIDENCE * share, 4), others[:3], "script")
+            alts = [a for a in unscored_alts if a[0] != pool[0]]
+            conf = min(SINGLE_CANDIDATE_CONFIDENCE, UNSCORED_CAP) if alts else SINGLE_CANDIDATE_CONFIDENCE
+            return LanguageGuess(pool[0], round(conf * share, 4), (alts + others)[:3], "script", script)
         han_ja = script == "Hani" and "ja" in supported and "zh" in supported
         if han_ja and any(ch in JAPANESE_ONLY_HAN for ch in text):
             return LanguageGuess("ja", round(HAN_ONLY_CONFIDENCE * share, 4),
@@ -248,7 +305,10 @@ class LanguageIdentifier:
                 r for r in ranked[1:] if r[0] != "ja"]
         code, p = ranked[0]
         alts = [(c, round(q * share, 4)) for c, q in ranked[1:4] if q >= 0.01]
-        return LanguageGuess(code, round(p * share, 4), (alts + others)[:3], self.backend)
+        if unscored:
+            p = min(p, UNSCORED_CAP)
+            alts = sorted(alts + unscored_alts, key=lambda a: -a[1])
+        return LanguageGuess(code, round(p * share, 4), (alts + others)[:3], self.backend, script)
 
 
 def language_clue(text: str, ctx: TextContext, identifier: LanguageIdentifier) -> Optional[Clue]:
@@ -256,15 +316,16 @@ def language_clue(text: str, ctx: TextContext, identifier: LanguageIdentifier) -
     guess = identifier.identify(text)
     if guess is None:
         return None
-    engine = SCRIPT_ENGINE if guess.method == "script" else identifier.engine
+    engine = SCRIPT_ENGINE if guess.method in ("script", "words") else identifier.engine
+    model, sha = (MARKERS_FILE.name, language_markers()[1]) if guess.method == "words" else (None, None)
     return Clue(
         kind="text_language",
         value=guess.code,
         normalized=guess.code,
         confidence=guess.confidence,
-        source=Source(stage="text", engine=engine, model=None),
+        source=Source(stage="text", engine=engine, model=model, model_sha256=sha),
         locator=dict(ctx.locator),
         language=guess.code,
-        countries=countries_for_language(guess.code, LANGUAGE_STRENGTH * guess.confidence),
+        countries=countries_for_language(guess.code, LANGUAGE_STRENGTH * guess.confidence, script=guess.script),
         extra={"alternatives": [[c, p] for c, p in guess.alternatives], "method": guess.method},
     )
