@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Optional
 
 from . import TOOL
 from .config import ScanConfig
-from .deconflict.load import mark_item
+from .deconflict.load import mark_item, split_note
 from .ingest.hashing import hash_file
 from .ingest.sniff import sniff
 from .ingest.walk import Entry, series_for, walk
@@ -24,6 +24,40 @@ from .store import CaseStore
 from .workers import QueueResult, case_lock, open_executor, run_queue
 
 FINISHED = ("done", "error", "skipped")
+
+
+class ScanError(ValueError):
+    """The scan cannot start as asked (the CLI exits 2 with the message)."""
+
+
+class EvidenceNotFound(ScanError, FileNotFoundError):
+    """An evidence path does not exist."""
+
+
+class CaseInsideEvidence(ScanError):
+    """The case folder lies inside an evidence folder: the case store would be written into the
+    evidence, and a later scan would read it as evidence."""
+
+
+def check_paths(paths: Iterable[str | Path], case: str | Path) -> None:
+    """The checks the CLI makes before a scan, for every caller: each evidence path exists (a
+    dangling link counts: it is recorded, not followed), and the case folder is not inside one."""
+    paths = [Path(p) for p in paths]
+    missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
+    if missing:
+        raise EvidenceNotFound(f"evidence path(s) not found: {', '.join(missing)}")
+    for p in paths:
+        if p.is_dir() and _inside(Path(case), p):
+            raise CaseInsideEvidence(f"the case folder {case} lies inside the evidence {p}: "
+                                     "clueextract never writes into evidence")
+
+
+def _inside(child: Path, parent: Path) -> bool:
+    try:
+        child.resolve().relative_to(parent.resolve())
+        return True
+    except ValueError:
+        return False
 
 
 @dataclass
@@ -56,17 +90,20 @@ def scan(paths: Iterable[str | Path], case: str | Path, config: Optional[ScanCon
     item (item_id, path, status, seconds, ...), worker_lost, run_end (counts, workers).
     ray: None to process here, "local" or a cluster address (or a RayOptions) for Ray.
     One scan per case at a time (CaseBusy otherwise); Ctrl-C keeps every finished result.
+    Raises before anything is written: EvidenceNotFound, CaseInsideEvidence, PackError (an
+    unknown or invalid language pack). report.counts always holds done, skipped, error and clues.
     """
     config = config or ScanConfig()
     paths = [str(p) for p in paths]
+    check_paths(paths, case)
+    packs = select(config.resolved_packs_dir(), config.packs)  # a bad pack leaves no case folder behind
     with case_lock(case):
-        return _scan(paths, case, config, progress, events, ray)
+        return _scan(paths, case, config, packs, progress, events, ray)
 
 
-def _scan(paths: list[str], case: str | Path, config: ScanConfig, progress, events, ray) -> ScanReport:
+def _scan(paths: list[str], case: str | Path, config: ScanConfig, packs: list, progress, events, ray) -> ScanReport:
     store = CaseStore(case)
     try:
-        packs = select(config.resolved_packs_dir(), config.packs)
         cand = Candidates.from_packs(packs)
         engines = engines_identity(config, cand)
         engines["packs"] = {p.code: hashlib.sha256(Path(p.path).read_bytes()).hexdigest() for p in packs}
@@ -81,7 +118,7 @@ def _scan(paths: list[str], case: str | Path, config: ScanConfig, progress, even
         status = "interrupted"
         try:
             locations: dict[str, str] = {}
-            _ingest(store, paths, config, config_hash, run_id, report, locations, progress)
+            _ingest(store, paths, config, config_hash, run_id, report, locations, progress, events)
             _process(store, config, cand, config_hash, run_id, report, locations, progress, events, ray)
             status = "completed"
         finally:
@@ -101,9 +138,11 @@ def _scan(paths: list[str], case: str | Path, config: ScanConfig, progress, even
 
 
 def _ingest(store: CaseStore, paths: list[str], config: ScanConfig, config_hash: str, run_id: int,
-            report: ScanReport, locations: dict[str, str], progress) -> None:
+            report: ScanReport, locations: dict[str, str], progress, events=None) -> None:
     """Record every path; hash new or changed files; queue unique contents not yet done
-    under this configuration. `locations` receives where each file lies in this run."""
+    under this configuration. `locations` receives where each file lies in this run. A file on
+    a known-hash list is an `item` event of its own (status skipped, the list match in `known`):
+    it never reaches the workers, whose events name every other item."""
     for entry in walk(paths):
         report.seen += 1
         if progress:
@@ -144,6 +183,10 @@ def _ingest(store: CaseStore, paths: list[str], config: ScanConfig, config_hash:
         known, note = mark_item(config, fields)  # on a known-hash list: marked; skipped unless --process-known
         if known:
             store.upsert_item(**fields, status="skipped", error=known)
+            if events:
+                events({"event": "item", "item_id": item_id, "path": entry.rel_path, "series": series,
+                        "media_type": media, "status": "skipped", "error": known,
+                        "known": split_note(fields["note"])[1], "clues": 0, "seconds": None, "worker": None})
             continue
         if media == "other":
             why = f"unsupported content ({mime})" + (f": {note}" if note else "")

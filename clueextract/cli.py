@@ -12,17 +12,23 @@ from rich.table import Column, Table
 
 from . import TOOL
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+# Plain (click) help: flags shown without a type ("--quiet", not "--quiet <bool>"), and help that
+# reads the same in a terminal, a pipe or a log.
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Offline text, metadata and language clues from benign media, with explained country votes.")
-packs_app = typer.Typer(no_args_is_help=True, help="List and validate language packs.")
-models_app = typer.Typer(no_args_is_help=True, help="List and verify model files.")
+packs_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="List and validate language packs.")
+models_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="List and verify model files.")
 app.add_typer(packs_app, name="packs")
 app.add_typer(models_app, name="models")
-err = Console(stderr=True)
+# soft_wrap: a message is one line however narrow the terminal (or 80 columns when stderr is a log)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(msg: str) -> None:
-    err.print(f"[red]error:[/red] {msg}")
+    """One line on stderr, exit 2 (usage). `msg` is plain text: nothing in it is Rich markup."""
+    from rich.markup import escape
+
+    err.print(f"[red]error:[/red] {escape(msg)}", highlight=False)
     raise typer.Exit(2)
 
 
@@ -52,28 +58,36 @@ def scan(
                                    help="auto (RapidOCR boxes, each read by RapidOCR or Tesseract by script) | rapidocr | easyocr"),
     asr_model: str = typer.Option("whisper-base", "--asr-model",
                                   help="Speech model: whisper-base, or a CTranslate2 Whisper folder name in the model directory."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
-    log_json: bool = typer.Option(False, "--log-json", help="Progress as JSON Lines on stderr (one object per event)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q",
+                               help="Print nothing on success (errors still go to stderr; the exit status tells)."),
+    log_json: bool = typer.Option(False, "--log-json", help="Progress as JSON Lines on stderr (one object per event); "
+                                                            "not with --quiet."),
 ) -> None:
     """Scan evidence into a case folder; re-running resumes where it stopped (also after Ctrl-C or kill -9)."""
+    from .api import ScanError, check_paths
     from .api import scan as run_scan
     from .config import ScanConfig
-    from .packs import PackError
+    from .packs import PackError, select
 
+    if quiet and log_json:
+        _fail("--quiet and --log-json exclude each other: --log-json prints one JSON object per event, "
+              "--quiet prints nothing")
     if series_by not in ("folder", "none"):
         _fail("--series-by must be 'folder' or 'none'")
     if ocr_engine not in ("auto", "rapidocr", "easyocr"):
         _fail("--ocr-engine must be auto, rapidocr or easyocr")
-    missing = [str(p) for p in evidence if not p.exists() and not p.is_symlink()]
-    if missing:
-        _fail(f"evidence path(s) not found: {', '.join(missing)}")
-    for p in evidence:
-        if p.is_dir() and _inside(case, p):
-            _fail(f"the case folder {case} lies inside the evidence {p}: clueextract never writes into evidence")
+    try:
+        check_paths(evidence, case)
+    except ScanError as e:
+        _fail(str(e))
     known_extra = _load_known(known_hashes, category_map, process_known, quiet or log_json)
     config = ScanConfig(packs=tuple(packs.split(",")), workers=workers or 1, threads=threads, series_by=series_by,
                         packs_dir=str(packs_dir) if packs_dir else None, asr_model=asr_model,
                         video_max_frames=video_max_frames, ocr_engine=ocr_engine, extra=known_extra)
+    try:
+        select(config.resolved_packs_dir(), config.packs)  # before anything is created: no empty case left behind
+    except PackError as e:
+        _fail(str(e))
     from .workers import CaseBusy, WorkerError
     from .workers.report import display_for
 
@@ -96,8 +110,8 @@ def scan(
     except KeyboardInterrupt:
         _scan_stopped("interrupted: finished items are saved, items in progress are queued again; "
                       "run the same command to resume", 130, log_json)
-    if log_json:
-        return  # the run_end event says it all; stderr stays one JSON object per line
+    if log_json or quiet:
+        return  # the run_end event says it all (stderr stays one JSON object per line); --quiet: the exit status
     c = report.counts
     err.print(f"{TOOL}: {report.seen} paths, {report.processed} processed, {report.resumed} already done · "
               f"done {c.get('done', 0)}, skipped {c.get('skipped', 0)}, error {c.get('error', 0)} · "
@@ -129,75 +143,133 @@ def _load_known(paths: List[Path], category_map: Optional[Path], process_known: 
     try:
         known = load_known(paths, category_map=category_map, process_known=process_known)
     except KnownHashError as e:
-        _fail(escape(str(e)))  # names and values from the list are not Rich markup
+        _fail(str(e))
     if not quiet:
         err.print(f"  known hashes: {escape(known.describe())}", highlight=False)
     return config_extra(known)
 
 
-def _inside(child: Path, parent: Path) -> bool:
-    try:
-        child.resolve().relative_to(parent.resolve())
-        return True
-    except ValueError:
-        return False
-
-
 @app.command()
 def export(
-    case: Path = typer.Argument(..., help="Case folder."),
+    case: Path = typer.Argument(..., help="Case folder (read only: a read-only folder or mount works)."),
     format: str = typer.Option("jsonl", "--format", help="jsonl | md | html | csv | vics"),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="File to write (default: stdout)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output",
+                                          help="File to write (default: stdout; nothing is written anywhere else)."),
+    vics_form: str = typer.Option("hashset", "--vics-form",
+                                  help="vics only: hashset (default; the form IPED and hash-set tools import) "
+                                       "| case (a VICS case, for Griffeye or RECON)."),
+    what: str = typer.Option("clues", "--what", help="csv only: clues (one row per clue) | series (one row per "
+                                                     "ranked country of each series, with the experts' decisions)."),
+    bom: bool = typer.Option(False, "--bom", help="csv only: start with a UTF-8 byte-order mark (for Excel on Windows)."),
 ) -> None:
-    """Export the case store's records."""
-    from .export import EXPORT_FORMATS, writer_for
+    """Export the case store's records (decisions included) to a file or stdout."""
+    import io
+
+    from .export import EXPORT_FORMATS, export as run_export
+    from .export.csv_export import WHAT
+    from .export.vics import FORMS
     from .store import CaseStore
 
-    if not (case / CaseStore.FILENAME).exists():
-        _fail(f"{case} is not a case folder (no {CaseStore.FILENAME})")
     if format not in EXPORT_FORMATS:
         _fail(f"--format must be one of {', '.join(EXPORT_FORMATS)}")
-    write = writer_for(format)
-    store = CaseStore(case)
+    if vics_form not in FORMS:
+        _fail(f"--vics-form must be one of {', '.join(FORMS)}")
+    if what not in WHAT:
+        _fail(f"--what must be one of {', '.join(WHAT)}")
+    if not (case / CaseStore.FILENAME).is_file():
+        _fail(f"{case} is not a case folder (no {CaseStore.FILENAME})")
+    if output is not None and output.is_dir():
+        _fail(f"cannot write {output}: it is a directory (give a file name)")
+    options = {"vics": {"form": vics_form}, "csv": {"what": what, "bom": bom}}.get(format, {})
     try:
-        target = output or Path(case) / f".export.{format}"
-        write(store, target)
+        store = CaseStore(case, read_only=True)
+    except Exception as e:  # sqlite3 errors, an unreadable folder
+        _fail(f"cannot read the case store in {case}: {e}")
+    try:
         if output is None:
-            sys.stdout.write(target.read_text(encoding="utf-8"))
-            target.unlink()
+            out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="" if format == "csv" else "\n",
+                                   write_through=False)
+            try:
+                run_export(store, format, out, **options)
+                out.flush()
+            finally:
+                out.detach()
+        else:
+            run_export(store, format, output, **options)
+    except OSError as e:
+        _fail(f"cannot write {output or 'stdout'}: {e.strerror or e}")
     finally:
         store.close()
 
 
 @app.command()
 def review(
-    case: Path = typer.Argument(...),
-    series: str = typer.Option(..., "--series"),
-    confirm: Optional[str] = typer.Option(None, "--confirm", help="ISO 3166-1 alpha-2 country confirmed."),
-    exclude: Optional[str] = typer.Option(None, "--exclude", help="ISO 3166-1 alpha-2 country excluded."),
-    reviewer: str = typer.Option(..., "--reviewer"),
-    note: Optional[str] = typer.Option(None, "--note"),
+    case: Path = typer.Argument(..., help="Case folder (as given to scan --case)."),
+    series: str = typer.Option(..., "--series", help="Series name as the summaries and `clueextract serve` show it "
+                                                     "(by default the evidence folder the files are in)."),
+    confirm: Optional[str] = typer.Option(None, "--confirm", help="ISO 3166-1 alpha-2 code of the country confirmed."),
+    exclude: Optional[str] = typer.Option(None, "--exclude", help="ISO 3166-1 alpha-2 code of the country excluded."),
+    reviewer: str = typer.Option(..., "--reviewer", help="Who decides (recorded with the decision; may not be empty)."),
+    note: Optional[str] = typer.Option(None, "--note", help="Why (recorded with the decision)."),
 ) -> None:
-    """Append an expert's confirm/exclude decision for a series (never overwrites)."""
-    from .countries import is_country
-    from .review import add_review
-    from .store import CaseStore
+    """Append an expert's confirm/exclude decision for a series (never overwrites; safe while a scan runs)."""
+    from .review import ReviewError, add_review, clean_reviewer, series_state
+    from .store import CaseStore, ReadOnlyStore
 
     if (confirm is None) == (exclude is None):
         _fail("give exactly one of --confirm CC or --exclude CC")
-    cc = (confirm or exclude or "").upper()
-    if not is_country(cc):
-        _fail(f"{cc!r} is not an ISO 3166-1 alpha-2 country code")
-    if not (case / CaseStore.FILENAME).exists():
-        _fail(f"{case} is not a case folder")
-    store = CaseStore(case)
     try:
-        add_review(store, series, cc, "confirm" if confirm else "exclude", reviewer, note)
-    except ValueError as e:
+        clean_reviewer(reviewer)
+    except ReviewError as e:
+        _fail(f"--reviewer: {e}")
+    if not (case / CaseStore.FILENAME).is_file():
+        _fail(f"{case} is not a case folder (no {CaseStore.FILENAME})")
+    import sqlite3
+
+    try:
+        store = CaseStore(case)
+    except (sqlite3.OperationalError, OSError) as e:
+        _fail(f"cannot record a decision in {case}: the case store cannot be written ({e})")
+    try:
+        rec = add_review(store, series, confirm or exclude or "", "confirm" if confirm else "exclude", reviewer, note)
+        state = series_state(store.reviews(series))
+    except ReviewError as e:
         _fail(str(e))
+    except (ReadOnlyStore, sqlite3.OperationalError) as e:
+        _fail(f"cannot record a decision in {case}: the case store cannot be written ({e})")
     finally:
         store.close()
-    err.print(f"recorded: {series} {'confirm' if confirm else 'exclude'} {cc} by {reviewer}")
+    from rich.markup import escape
+
+    err.print(escape(f"recorded: {series} {rec['decision']} {rec['country']} by {rec['reviewer']}"), highlight=False)
+    if state.status == "disputed":
+        err.print(escape(f"warning: reviewers disagree on series {series}: {state.summary()}"), highlight=False)
+
+
+@app.command()
+def serve(
+    case: Path = typer.Argument(..., help="Case folder (as given to scan --case); may be scanned at the same time."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on. The default is this machine only; "
+                                                         "another address (0.0.0.0) is reachable from the network, "
+                                                         "guarded by the token alone, and printed with a warning."),
+    port: int = typer.Option(8765, "--port", min=0, max=65535, help="Port (0: any free port)."),
+) -> None:
+    """Review in the browser: a queue of series per regional desk, search and filters, each series with its
+    ranked countries and their clues, confirm/exclude decisions (appended, as `review` does). Prints the address
+    with a fresh access token; text only."""
+    from .serve import ServeError
+    from .serve import serve as run_server
+    from .serve.assets import AssetError
+    from .store import CaseStore
+
+    if not (case / CaseStore.FILENAME).is_file():
+        _fail(f"{case} is not a case folder (no {CaseStore.FILENAME})")
+    try:
+        run_server(case, host, port, say=lambda line: err.print(line, markup=False, highlight=False))
+    except (ServeError, AssetError) as e:
+        _fail(str(e))
+    except KeyboardInterrupt:
+        pass
 
 
 @packs_app.command("list")
@@ -234,17 +306,25 @@ def packs_validate(path: Optional[Path] = typer.Argument(None, help="A pack file
 
 
 @models_app.command("list")
-def models_list(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Every model with its source, size and pinned SHA-256."""
+def models_list(as_json: bool = typer.Option(False, "--json", help="Print a JSON list (name, engine, role, source, "
+                                                                   "path, size, sha256, ok, problem) instead of a table.")) -> None:
+    """Every model with its source, size and pinned SHA-256 (in full; piped output is tab-separated)."""
     from .models import status
 
     rows = status()
     if as_json:
         print(json.dumps(rows, indent=2))
         return
-    t = Table("name", "engine", "role", "source", "size", "sha256", "ok")
+    ok = lambda r: "yes" if r["ok"] else (r["problem"] or "no")  # noqa: E731
+    if not sys.stdout.isatty():  # a pipe or a file: whole values, one model a line, nothing cut
+        print("\t".join(("name", "engine", "role", "source", "size", "sha256", "ok")))
+        for r in rows:
+            print("\t".join(str(x) for x in (r["name"], r["engine"], r["role"], r["source"], r["size"] or 0,
+                                              r["sha256"], ok(r))))
+        return
+    t = Table("name", "engine", "role", "source", "size", Column("sha256", overflow="fold"), "ok")
     for r in rows:
-        t.add_row(r["name"], r["engine"], r["role"], r["source"], f"{r['size'] or 0:,}", r["sha256"][:16] + "…",
+        t.add_row(r["name"], r["engine"], r["role"], r["source"], f"{r['size'] or 0:,}", r["sha256"],
                   "yes" if r["ok"] else f"[red]{r['problem']}[/red]")
     Console().print(t)
 

@@ -2,10 +2,13 @@
 
 WAL journal, one transaction per item, a schema version with forward migrations.
 Exports (clues.jsonl, summary.md) are regenerated from here, never kept elsewhere.
+Readers that must not write (export, `clueextract serve`) open it with `read_only=True`
+(no migration, SQLite refuses every write; see _open_read_only for read-only mounts).
 """
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -13,7 +16,7 @@ from typing import Any, Iterable, Iterator, Optional
 
 from .records import Clue
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 MIGRATIONS: dict[int, list[str]] = {
     1: [
@@ -46,7 +49,17 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE items ADD COLUMN claim_token TEXT",
         "ALTER TABLE items ADD COLUMN claimed_at TEXT",
     ],
+    # 3: the review application (clueextract serve) reads one series at a time: its items, and
+    # the decision log of a series. Indexes only; no data changes.
+    3: [
+        "CREATE INDEX IF NOT EXISTS items_series ON items(series, path)",
+        "CREATE INDEX IF NOT EXISTS reviews_series ON reviews(series, review_id)",
+    ],
 }
+
+
+class ReadOnlyStore(RuntimeError):
+    """A write was asked of a store opened read-only (or on a read-only folder)."""
 
 
 def _now() -> str:
@@ -60,16 +73,32 @@ def _dumps(obj: Any) -> str:
 class CaseStore:
     FILENAME = "case.sqlite"
 
-    def __init__(self, case_dir: str | Path):
+    def __init__(self, case_dir: str | Path, read_only: bool = False, check_same_thread: bool = True):
         self.case_dir = Path(case_dir)
-        self.case_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.case_dir / self.FILENAME
-        self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        self.read_only = read_only
+        if read_only:
+            self.db = _open_read_only(self.path, check_same_thread)
+            self.db.row_factory = sqlite3.Row
+            version = self._stored_version()
+            if version > SCHEMA_VERSION:
+                raise RuntimeError(f"case store {self.path} has schema version {version}, newer than this "
+                                   f"clueextract understands ({SCHEMA_VERSION}); upgrade clueextract")
+            return
+        self.case_dir.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=check_same_thread)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self._migrate()
+
+    def _stored_version(self) -> int:
+        try:
+            row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        except sqlite3.OperationalError:  # no meta table: not a case store we wrote
+            return 0
+        return int(row[0]) if row else 0
 
     # -- schema -------------------------------------------------------------
     def _migrate(self) -> None:
@@ -92,6 +121,8 @@ class CaseStore:
         return int(self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
 
     def transaction(self):
+        if self.read_only:
+            raise ReadOnlyStore(f"the case store {self.path} was opened read-only")
         return _Tx(self.db)
 
     def close(self) -> None:
@@ -206,14 +237,71 @@ class CaseStore:
             "SELECT c.* FROM clues c JOIN items i USING (item_id) ORDER BY i.root, i.path, c.ordinal")
 
     def counts(self) -> dict[str, int]:
+        """Items per status and the number of clues: done, skipped, error and clues are always
+        present (0 when none), 'pending' only after an interrupted scan."""
         rows = self.db.execute("SELECT status, COUNT(*) FROM items GROUP BY status").fetchall()
-        out = {r[0]: r[1] for r in rows}
+        out = {"done": 0, "skipped": 0, "error": 0, **{r[0]: r[1] for r in rows}}
         out["clues"] = self.db.execute("SELECT COUNT(*) FROM clues").fetchone()[0]
         return out
 
+    # -- one series (the review application reads a series at a time) -------------
+    def series_names(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT series FROM items ORDER BY series")]
+
+    def has_series(self, series: str) -> bool:
+        return self.db.execute("SELECT 1 FROM items WHERE series=? LIMIT 1", (series,)).fetchone() is not None
+
+    def series_items(self, series: str) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM items WHERE series=? ORDER BY root, path, item_id", (series,)).fetchall()
+
+    def clues_of(self, item_ids: Iterable[str]) -> list[sqlite3.Row]:
+        """The clues of these items, in item then extraction order."""
+        ids = sorted(set(item_ids))
+        out: list[sqlite3.Row] = []
+        for i in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+            chunk = ids[i:i + 500]
+            out += self.db.execute(f"SELECT * FROM clues WHERE item_id IN ({','.join('?' * len(chunk))}) "
+                                   "ORDER BY item_id, ordinal", chunk).fetchall()
+        return out
+
+    def data_version(self) -> int:
+        """Changes when another connection commits (SQLite's PRAGMA data_version): readers that
+        cache what they built from the store know when to look again."""
+        return int(self.db.execute("PRAGMA data_version").fetchone()[0])
+
     # -- reviews (append-only) --------------------------------------------------
-    def reviews(self) -> list[sqlite3.Row]:
+    def reviews(self, series: Optional[str] = None) -> list[sqlite3.Row]:
+        if series is not None:
+            return self.db.execute("SELECT * FROM reviews WHERE series=? ORDER BY review_id", (series,)).fetchall()
         return self.db.execute("SELECT * FROM reviews ORDER BY review_id").fetchall()
+
+    def review_count(self) -> int:
+        """Grows with every decision (append-only): a cheap 'did anyone decide since' check."""
+        return int(self.db.execute("SELECT COALESCE(MAX(review_id), 0) FROM reviews").fetchone()[0])
+
+
+def _open_read_only(path: Path, check_same_thread: bool) -> sqlite3.Connection:
+    """A connection that cannot write. In a folder that can be written: an ordinary WAL reader
+    with `PRAGMA query_only` (SQLite's `mode=ro` would leave -wal and -shm files behind, which
+    only a read-write connection removes on close; no migration runs). In a folder that cannot be
+    written (a read-only mount): `mode=ro&immutable=1`, because SQLite cannot open a WAL database
+    read-only without creating its -shm file, and nobody can be writing such a folder."""
+    if not path.is_file():
+        raise FileNotFoundError(f"no case store at {path}")
+    if os.access(path.parent, os.W_OK):
+        db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=check_same_thread)
+        db.execute("PRAGMA query_only=ON")
+    else:
+        db = sqlite3.connect("file:" + _uri_path(path) + "?mode=ro&immutable=1", uri=True, timeout=60,
+                             isolation_level=None, check_same_thread=check_same_thread)
+    db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # fail here, not at the first query
+    return db
+
+
+def _uri_path(path: Path) -> str:
+    from urllib.parse import quote
+
+    return quote(str(path.resolve()), safe="/")
 
 
 class _Tx:

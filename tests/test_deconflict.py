@@ -234,7 +234,7 @@ def test_scan_marks_known_item_skips_it_and_exports_vics(two_images, tmp_path):
     assert run["config"]["extra"]["known_hashes"]["lists"][0]["sha256"] == hit["known"][0]["list_sha256"]
 
     out = tmp_path / "case.vics.json"
-    run_cli("export", str(case), "--format", "vics", "-o", str(out))
+    run_cli("export", str(case), "--format", "vics", "--vics-form", "case", "-o", str(out))
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["@odata.context"].endswith("/2.0.xml/CUSTOM/$metadata#Cases")
     media = {m["RelativeFilePath"]: m for m in doc["value"][0]["Media"]}

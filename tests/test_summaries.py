@@ -60,9 +60,9 @@ def test_thai_series_leads_with_th_quoted_clue_and_desk(samples_case):
     why = block[block.index("**Why TH Thailand:**"):].split("\n\n")[0].splitlines()[1:]
     assert 1 <= len(why) <= 3
     # each quoted clue names its kind, the value in quotes, the file and a locator
-    assert all(re.match(r"- [^:]+: “.+” .*— bangkok\\_market/\S+, \S", line) for line in why), why
+    assert all(re.match(r"- [^:]+: “.+” .*— bangkok_market/\S+, \S", line) for line in why), why
     assert any("EXIF GPS" in line or "box " in line for line in why)
-    assert "**What argues against:**" in block
+    assert "**Competing evidence** (clues that point to other countries" in block
     html = (samples_case / "summary.html").read_text(encoding="utf-8")
     sec = html[html.index("<h2>Series: bangkok_market</h2>"):]
     sec = sec[:sec.index("</section>")]

@@ -9,17 +9,16 @@ anchors only.
 """
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import Optional, TextIO
 
 import jinja2
 from markupsafe import Markup, escape
 
 from ..store import CaseStore
 from .records import iter_records
-from .summary_model import CaseView, Limits, build_case_view
+from .summary_model import CaseView, Limits, build_case_view, pct
 
 LIMITS = Limits(support=5, against=5, discounted=5, text=30, signals=30)
 
@@ -32,12 +31,6 @@ def _finalize(value: object) -> object:
     return value
 
 
-def _pct(p: Optional[float]) -> str:
-    if p is None:
-        return "–"
-    return "<1%" if 0 < p < 0.01 else f"{p:.0%}"
-
-
 def _w(x: Optional[float]) -> str:
     return "" if x is None else f"{x:.2f}"
 
@@ -46,7 +39,7 @@ def _w(x: Optional[float]) -> str:
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("clueextract", "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True, finalize=_finalize)
-    env.filters["pct"] = _pct
+    env.filters["pct"] = pct
     env.filters["w"] = _w
     return env
 
@@ -55,8 +48,11 @@ def render_html(view: CaseView) -> str:
     return _env().get_template("summary.html.j2").render(v=view)
 
 
+def dump_summary_html(store: CaseStore, out: TextIO) -> None:
+    out.write(render_html(build_case_view(iter_records(store), store.case_dir.resolve().name, LIMITS)))
+
+
 def write_summary_html(store: CaseStore, path: Path) -> None:
-    view = build_case_view(iter_records(store), store.case_dir.name, LIMITS)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render_html(view), encoding="utf-8")
-    os.replace(tmp, path)
+    from . import atomic_write
+
+    atomic_write(path, lambda f: dump_summary_html(store, f))

@@ -1,25 +1,26 @@
 """summary.md: what a regional expert reads first. Text only: no imagery, no audio, no links.
 
-Per series: ranked countries with their UN M49 desk, the strongest supporting clues quoted
-with their locators, what argues against, what was set aside, languages heard with their
-spans, review decisions, then each item compactly. Built from the JSONL records through
-summary_model (shared with summary.html). Every string read from evidence goes through md().
+First a series index (series, top three countries, desk, review status), then per series:
+ranked countries with their UN M49 desk, the strongest supporting clues quoted with their
+locators, competing evidence (clues for other countries only), what was set aside, languages
+heard with their spans, review decisions, then each item compactly. Built from the JSONL records
+through summary_model (shared with summary.html). Every string read from evidence goes through md().
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
-from typing import Optional
+from typing import Optional, TextIO
 
 from ..store import CaseStore
 from .records import iter_records
-from .summary_model import CaseView, ItemView, Limits, Quote, SeriesView, build_case_view
+from .summary_model import CaseView, ItemView, Limits, Quote, SeriesView, build_case_view, pct
 
 LIMITS = Limits(support=3, against=3, discounted=3, text=5, signals=6)
 _MD_SPECIAL = "\\`*_{}[]<>#|!~&"  # not ( ): with [ ] escaped no link can form
 _PAST = {"confirm": "confirmed", "exclude": "excluded"}
 _AUTOLINK = re.compile(r"(?i)(www)\.|(:)//|(@)")
+_INTRAWORD_UNDERSCORE = re.compile(r"(?<=[^\W_])\\_(?=[^\W_])")
 
 
 def md(text: object) -> str:
@@ -30,12 +31,9 @@ def md(text: object) -> str:
     URL-like text ("www.", "://", "@") is broken with an escape so GFM renderers do not turn a
     domain, URL or e-mail read from evidence into a clickable link."""
     s = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
+    s = _INTRAWORD_UNDERSCORE.sub("_", s)  # CommonMark: '_' between letters never emphasises ('bangkok_market')
     s = _AUTOLINK.sub(lambda m: f"{m.group(1)}\\." if m.group(1) else ("\\://" if m.group(2) else "\\@"), s)
     return " ".join(s.split())
-
-
-def _pct(p: Optional[float]) -> str:
-    return "–" if p is None else f"{p:.0%}" if p >= 0.01 or p == 0 else "<1%"
 
 
 def _w(x: Optional[float]) -> str:
@@ -73,6 +71,7 @@ def _series(s: SeriesView) -> list[str]:
     out.append(f"Items: {sum(c.get(k, 0) for k in c if k not in ('known', 'duplicate'))} ({counts}{extra}) · "
                f"clues weighed: {s.clue_count} · method: {md(s.method or 'none')}")
     out.append("")
+    out += [f"Review: {_status_line(s)}", ""]
     if s.leader_excluded:
         r = s.leader_excluded
         out += [f"> **EXPERT EXCLUDED THE TOP-RANKED COUNTRY {md(r.country)} ({md(r.name)})** — {md(r.reviewer)}, "
@@ -83,8 +82,8 @@ def _series(s: SeriesView) -> list[str]:
         out += ["| # | country | probability | desk (UN M49 sub-region) | clues | review |", "|---|---|---|---|---|---|"]
         for r in s.ranked:
             desk = f"{md(r.desk.label)} ({r.desk.code})" if r.desk else "no M49 region"
-            rev = f"{_PAST.get(r.decision.decision, md(r.decision.decision))} by {md(r.decision.reviewer)}" if r.decision else ""
-            out.append(f"| {r.rank} | **{md(r.country)}** {md(r.name)} | {_pct(r.probability)} | {desk} | {r.n_clues} | {rev} |")
+            rev = _review_cell(r)
+            out.append(f"| {r.rank} | **{md(r.country)}** {md(r.name)} | {pct(r.probability)} | {desk} | {r.n_clues} | {rev} |")
         if s.more_countries:
             out.append(f"\n{s.more_countries} more countries with weaker evidence are in clues.jsonl.")
         out.append("")
@@ -94,8 +93,8 @@ def _series(s: SeriesView) -> list[str]:
             out.append(f"**Why {md(r.country)} {md(r.name)}:**")
             out += [f"- {_quote(q)}" for q in r.support]
             out.append("")
-        out.append("**What argues against:**")
-        out += [f"- {_quote(q, with_country=True)}" for q in s.against] or ["- nothing: no clue votes only for other countries"]
+        out.append("**Competing evidence** (clues that point to other countries and not to the leader):")
+        out += [f"- {_quote(q, with_country=True)}" for q in s.against] or ["- none: no clue votes only for other countries"]
         out.append("")
         if s.discounted:
             out.append("**Set aside:**")
@@ -123,12 +122,42 @@ def _series(s: SeriesView) -> list[str]:
     return out
 
 
+def _review_cell(r) -> str:
+    if r.state == "disputed":
+        return "**disputed**"
+    if r.decision is None:
+        return ""
+    past = _PAST.get(r.decision.decision, md(r.decision.decision))
+    return f"{past} by {md(r.decision.reviewer)}"
+
+
+def _status_line(s: SeriesView) -> str:
+    if s.status == "pending":
+        return "pending (no decision yet)"
+    line = md(s.decision.summary())
+    return f"**DISPUTED** — {line}" if s.status == "disputed" else f"{s.status} — {line}"
+
+
+def _index(view: CaseView) -> list[str]:
+    """The case at a glance: one row per series, so a desk finds its series without scrolling."""
+    out = ["## Series index", "", "| series | top countries | desk of the leader | review | items |", "|---|---|---|---|---|"]
+    for s in view.series:
+        top = ", ".join(f"{md(r.country)} {pct(r.probability)}" for r in s.ranked[:3]) or "no country evidence"
+        desk = md(s.ranked[0].desk.label) if s.ranked and s.ranked[0].desk else ""
+        review = {"pending": "pending", "disputed": "**disputed**"}.get(s.status, s.status)
+        if s.status in ("confirmed", "excluded") or s.status == "disputed":
+            review += " " + ", ".join(md(cc) for cc in (s.decision.confirmed or s.decision.excluded or s.decision.disputed))
+        n = sum(v for k, v in s.counts.items() if k not in ("known", "duplicate"))
+        out.append(f"| {md(s.name)} | {top} | {desk} | {review.strip()} | {n} |")
+    return out + [""]
+
+
 def _item(it: ItemView) -> list[str]:
     meta = f"{it.media_type} · {it.size or 0:,} bytes"
     if it.sha256:
         meta += f" · sha256 `{it.sha256[:16]}…`"
     if it.top:
-        meta += " · " + ", ".join(f"{md(cc)} {_pct(p)}" for cc, p in it.top)
+        meta += " · " + ", ".join(f"{md(cc)} {pct(p)}" for cc, p in it.top)
     lines = [f"### {md(it.path)}", "", meta]
     if it.known:
         lines.append(f"Known file: {md(it.known)}")
@@ -166,14 +195,18 @@ def render_md(view: CaseView) -> str:
                f") · clues: {view.n_clues} · series: {len(view.series)}")
     out.append(f"- Ranking method: {md(', '.join(view.methods) or 'none')} · desks: {md(view.m49_source)}")
     out.append("")
+    out += _index(view)
     for s in view.series:
         out += _series(s)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
+def dump_summary_md(store: CaseStore, out: TextIO) -> None:
+    out.write(render_md(build_case_view(iter_records(store), store.case_dir.resolve().name, LIMITS)))
+
+
 def write_summary_md(store: CaseStore, path: Path) -> None:
-    view = build_case_view(iter_records(store), store.case_dir.name, LIMITS)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render_md(view), encoding="utf-8")
-    os.replace(tmp, path)
+    from . import atomic_write
+
+    atomic_write(path, lambda f: dump_summary_md(store, f))
 

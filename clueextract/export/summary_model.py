@@ -16,12 +16,15 @@ Output is deterministic: everything is sorted, and the only times shown are thos
 """
 from __future__ import annotations
 
+import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
 from ..countries import country_name
 from ..regions import Desk, data_source, desk_for
+from ..review import SeriesDecision, series_state
 from ..text.langcountries import language_name
 
 KIND_TITLE = {"gps": "GPS position", "timezone": "Time-zone offset", "device": "Camera / device",
@@ -40,6 +43,26 @@ TOP_EXPLAINED = 3     # countries whose supporting clues are quoted
 
 def kind_title(kind: str) -> str:
     return KIND_TITLE.get(kind, kind.replace("_", " "))
+
+
+def pct(p: Optional[float]) -> str:
+    """A probability as every output writes it: whole percent, but never '100%' or '0%'
+    (a softmax over the countries with votes is never certain, and '0%' beside a country whose
+    clues are listed reads as a contradiction): '>99%' and '<1%' instead."""
+    if p is None:
+        return "–"
+    if p >= 0.995:
+        return ">99%"
+    if p < 0.005:
+        return "<1%"
+    return f"{p:.0%}"
+
+
+def series_anchor(name: str) -> str:
+    """A stable in-page anchor for a series, from its name (not its position, which changes as
+    series are added): readable letters and a short hash that keeps different names apart."""
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")[:60]
+    return f"series-{slug}-{hashlib.sha256(name.encode('utf-8', 'surrogatepass')).hexdigest()[:6]}"
 
 
 def _num(x: Any) -> Optional[float]:
@@ -106,7 +129,8 @@ class RankedCountry:
     n_clues: int
     desk: Optional[Desk]
     support: list[Quote] = field(default_factory=list)
-    decision: Optional["ReviewView"] = None     # the standing (latest) review decision for this country
+    decision: Optional["ReviewView"] = None     # the latest review decision for this country
+    state: Optional[str] = None                 # confirmed | excluded | disputed (clueextract.review)
 
 
 @dataclass
@@ -189,6 +213,16 @@ class SeriesView:
     items: list[ItemView]
     not_read: list[ItemView]
     derived: list[str]                     # what the model derived because the record lacked it
+    decision: SeriesDecision = field(default_factory=lambda: series_state([]))
+
+    @property
+    def status(self) -> str:
+        """pending | confirmed | excluded | disputed (clueextract.review.series_state)."""
+        return self.decision.status
+
+    @property
+    def anchor(self) -> str:
+        return series_anchor(self.name)
 
 
 @dataclass
@@ -359,7 +393,9 @@ def _series_view(idx: _Index, name: str, items: list[dict], lim: Limits) -> Seri
     assess = idx.series_assess.get(name) or {}
     entries = [e for e in assess.get("countries") or [] if e.get("country")]
     reviews = [_review(r) for r in sorted(idx.reviews.get(name, []), key=lambda r: str(r.get("at") or ""))]
-    standing = {r.country: r for r in reviews}    # append-only log: the latest decision stands
+    standing = {r.country: r for r in reviews}    # append-only log: the latest decision per country
+    decision = series_state({"series": name, "country": r.country, "decision": r.decision, "reviewer": r.reviewer,
+                             "note": r.note, "at": r.at} for r in reviews)
     derived: list[str] = []
     ranked = []
     for i, e in enumerate(entries[:TOP_RANKED]):
@@ -369,7 +405,8 @@ def _series_view(idx: _Index, name: str, items: list[dict], lim: Limits) -> Seri
         cc = e["country"].upper()
         ranked.append(RankedCountry(rank=i + 1, country=cc, name=country_name(cc), probability=_num(e.get("probability")),
                                     score=_num(e.get("score")), n_clues=len(e.get("clue_ids") or e.get("support") or []),
-                                    desk=desk_for(cc), support=support, decision=standing.get(cc)))
+                                    desk=desk_for(cc), support=support, decision=standing.get(cc),
+                                    state=decision.state_of(cc)))
     all_ids = sorted({cid for e in entries for cid in e.get("clue_ids") or []})
     leader = ranked[0].country if ranked else None
     against, was_derived = _against(idx, assess, leader, all_ids, lim.against)
@@ -405,7 +442,7 @@ def _series_view(idx: _Index, name: str, items: list[dict], lim: Limits) -> Seri
                       discounted=discounted, languages=heard, reviews=reviews,
                       leader_excluded=top_decision if top_decision and top_decision.decision == "exclude" else None,
                       items=[v for v in views if v.status == "done"],
-                      not_read=[v for v in views if v.status != "done"], derived=derived)
+                      not_read=[v for v in views if v.status != "done"], derived=derived, decision=decision)
 
 
 def build_case_view(records: Iterable[dict], case_name: str, limits: Optional[Limits] = None) -> CaseView:

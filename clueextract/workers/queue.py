@@ -160,7 +160,10 @@ class WorkerError(RuntimeError):
 
 class case_lock:
     """One scan per case at a time: an exclusive flock on CASE/.scan.lock, released by the
-    kernel when the scan's process ends however it ends (kill -9 included)."""
+    kernel when the scan's process ends however it ends (kill -9 included). A scan that ends
+    normally removes the file while it still holds the lock (only a killed scan leaves one, with
+    no meaning once its process is gone); whoever locks a file checks it is still the one at the
+    path, so a scan that opened the file just before it was removed never holds a stale lock."""
 
     def __init__(self, case_dir: str | Path):
         self.path = Path(case_dir) / ".scan.lock"
@@ -172,14 +175,22 @@ class case_lock:
         except ImportError:  # not POSIX: no lock, stale claims are still given back at start
             return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "unknown process"
-            os.close(fd)
-            raise CaseBusy(f"another scan is writing to {self.path.parent} ({holder}); "
-                           "wait for it to finish or stop it, then run the scan again") from None
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "unknown process"
+                os.close(fd)
+                raise CaseBusy(f"another scan is writing to {self.path.parent} ({holder}); "
+                               "wait for it to finish or stop it, then run the scan again") from None
+            try:
+                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)  # the file was removed by the scan that just ended: lock the new one
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()} on {os.uname().nodename} since {time.strftime('%Y-%m-%d %H:%M:%S')}"
                   .encode(), 0)
@@ -188,5 +199,9 @@ class case_lock:
 
     def __exit__(self, *exc) -> None:
         if self.fd is not None:
+            try:
+                os.unlink(self.path)  # while still locked: nobody can hold a lock on it after us
+            except OSError:
+                pass
             os.close(self.fd)  # closing the descriptor releases the flock
             self.fd = None
