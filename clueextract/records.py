@@ -15,7 +15,7 @@ CLUE_KINDS = (
     "ocr_text", "speech_segment", "spoken_language", "text_language", "script",
     "place", "brand", "organization", "person", "phone", "domain", "email",
     "currency", "postal_code", "legal_form", "address_term", "dialect_marker",
-    "gps", "timezone", "device",
+    "registration_number", "licence_plate", "gps", "timezone", "device",
 )
 MEDIA_TYPES = ("image", "video", "audio", "other")
 ITEM_STATUSES = ("done", "error", "skipped")

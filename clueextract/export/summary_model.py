@@ -32,8 +32,10 @@ KIND_TITLE = {"gps": "GPS position", "timezone": "Time-zone offset", "device": "
               "text_language": "Language of text", "script": "Writing system", "phone": "Phone number",
               "domain": "Web domain", "email": "E-mail address", "currency": "Currency", "postal_code": "Postal code",
               "place": "Place name", "brand": "Brand", "organization": "Organisation", "person": "Person",
-              "legal_form": "Legal-entity suffix", "address_term": "Address word", "dialect_marker": "Dialect marker"}
-KIND_ORDER = ["gps", "timezone", "device", "spoken_language", "place", "phone", "domain", "email", "postal_code",
+              "legal_form": "Legal-entity suffix", "address_term": "Address word", "dialect_marker": "Dialect marker",
+              "registration_number": "Tax / business number", "licence_plate": "Licence plate"}
+KIND_ORDER = ["gps", "timezone", "device", "spoken_language", "registration_number", "licence_plate", "place",
+              "phone", "domain", "email", "postal_code",
               "currency", "brand", "organization", "legal_form", "address_term", "dialect_marker", "script",
               "text_language", "person"]
 TEXT_KINDS = ("ocr_text", "speech_segment")

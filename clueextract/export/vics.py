@@ -52,8 +52,9 @@ CONTEXT = CONTEXT_CASE  # the form written before hash sets were the default
 FORMS = ("hashset", "case")
 DEFAULT_FORM = "hashset"
 # most place-specific first: the order key clues are listed in
-KEY_KINDS = ("gps", "place", "phone", "postal_code", "address_term", "legal_form", "currency", "domain", "email",
-             "brand", "organization", "dialect_marker", "timezone", "spoken_language", "text_language", "script")
+KEY_KINDS = ("gps", "registration_number", "licence_plate", "place", "phone", "postal_code", "address_term",
+             "legal_form", "currency", "domain", "email", "brand", "organization", "dialect_marker", "timezone",
+             "spoken_language", "text_language", "script")
 MAX_KEY_CLUES = 6
 MAX_COMMENTS = 2000
 

@@ -11,6 +11,8 @@ from .currency import find_currencies
 from .domains import find_domains_and_emails
 from .language import LanguageIdentifier, language_clue
 from .phones import find_phones
+from .plates import find_plates
+from .registration import find_registration_numbers
 from .script import script_clue
 
 
@@ -54,6 +56,7 @@ class TextClueExtractor:
         out.extend(find_phones(text, ctx))
         out.extend(find_domains_and_emails(text, ctx))
         out.extend(find_currencies(text, ctx))
+        out.extend(find_registration_numbers(text, ctx))
         if self.entities is not None:
             out.extend(self.entities.find(text, ctx))
         for c in out:
@@ -61,5 +64,7 @@ class TextClueExtractor:
         return out
 
     def finish_item(self, clues: list[Clue]) -> list[Clue]:
-        """Clues that need the whole item (postal codes beside a matching place); call once per item."""
-        return self.entities.finish_item(clues) if self.entities is not None else []
+        """Clues that need the whole item (licence plates read as whole OCR boxes, postal codes beside
+        a matching place); call once per item."""
+        out = find_plates(clues)
+        return out + (self.entities.finish_item(clues) if self.entities is not None else [])
