@@ -129,7 +129,8 @@ def plate_clue(text: str, matches: list, parent: Clue, boxes: list[str]) -> Clue
         if entry:
             regions.append({"format": f.id, "code": code, "name": entry[0], "iso": entry[1]})
         for cc, w in f.votes:
-            reason = (f"reads as a {f.name} of {country_name(cc)}: {f.note}{where} (plates.json format '{f.id}'; "
+            article = "an" if f.name[:1].lower() in "aeiou" else "a"
+            reason = (f"reads as {article} {f.name} of {country_name(cc)}: {f.note}{where} (plates.json format '{f.id}'; "
                       f"the whole OCR box is the plate)")
             if cc not in votes or votes[cc][0] < w:
                 votes[cc] = (w, reason)
