@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STAMP_EASYOCR := $(VENV)/.installed-easyocr
+STAMP_BROWSER := $(VENV)/.installed-browser
 
 .PHONY: demo test check bench fuzz eval samples system-deps lock
 
@@ -31,7 +32,12 @@ $(STAMP_EASYOCR): $(STAMP) requirements-easyocr.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-easyocr.lock
 	touch $(STAMP_EASYOCR)
 
-test: $(STAMP_EASYOCR)
+# Chromium + ChromeDriver for the browser tests of clueextract serve (skipped, with the reason, without them)
+$(STAMP_BROWSER): $(STAMP)
+	scripts/install_system_deps.sh --browser
+	touch $(STAMP_BROWSER)
+
+test: $(STAMP_EASYOCR) $(STAMP_BROWSER)
 	$(BIN)/python -m pytest -q
 
 # The fast tier: no full-samples scan, no PyTorch, nothing marked slow (pyproject.toml markers).

@@ -2,6 +2,7 @@
 # System packages the project needs, installed through the system package manager when permitted.
 #   scripts/install_system_deps.sh --ocr      Tesseract + the traineddata every language pack names (scan, tests)
 #   scripts/install_system_deps.sh --samples  fonts and espeak-ng (regenerating samples_benign/)
+#   scripts/install_system_deps.sh --browser  Chromium + ChromeDriver (the browser tests of clueextract serve)
 # Without apt-get, or without root/sudo, it prints what to install and exits 0: the scan then
 # runs with the engines it has, and `clueextract doctor` says what is missing.
 set -uo pipefail
@@ -11,6 +12,7 @@ for arg in "$@"; do
   case "$arg" in
     --ocr) want+=($(${PYTHON:-.venv/bin/python} scripts/tesseract_packages.py)) ;;
     --samples) want+=(fonts-noto-core fonts-noto-cjk espeak-ng) ;;
+    --browser) want+=(chromium chromium-driver) ;;  # /usr/bin/chromium, /usr/bin/chromedriver
     *) echo "usage: $0 [--ocr] [--samples]" >&2; exit 2 ;;
   esac
 done
