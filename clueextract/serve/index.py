@@ -13,6 +13,7 @@ for every page. Decisions are re-read whenever the review log grows.
 """
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from ..countries import country_name
-from ..export.records import clue_record, item_record, series_assessment, series_clues, series_records
+from ..export.records import item_record, series_assessment, series_clues, series_records
 from ..export.summary_model import Limits, SeriesView, build_case_view, kind_title, where
 from ..regions import desk_for
 from ..review import STATUSES, SeriesDecision, series_state
@@ -34,6 +35,7 @@ STATUS_ORDER = {"pending": 0, "disputed": 1, "excluded": 2, "confirmed": 3}
 LIMITS = Limits(support=5, against=8, discounted=8, text=40, signals=40)
 MAX_CLUES_PER_COUNTRY = 200
 BULK = 20               # more changed series than this: read all clues in one pass
+PENDING = series_state([])
 
 
 @dataclass
@@ -47,22 +49,26 @@ class SeriesEntry:
     texts: list[tuple[str, str, str]]              # (casefolded, value, kind), distinct
     paths: list[str]
     signature: tuple
+    top: list[tuple[str, float]] = field(default_factory=list)
+    desk_codes: frozenset = frozenset()
+    haystack: str = ""                             # every casefolded text and path, for a quick 'no match'
+
+    def __post_init__(self) -> None:
+        self.top = self.ranked[:TOP]
+        codes = set()
+        for cc, _ in self.top:
+            d = desk_for(cc)
+            if d:
+                codes |= {d.sub_region_code, d.code}
+        self.desk_codes = frozenset(codes)
+        self.haystack = "\n".join([cf for cf, _, _ in self.texts] + self.paths)
 
     @property
     def n_items(self) -> int:
         return sum(self.counts.values())
 
-    @property
-    def top(self) -> list[tuple[str, float]]:
-        return self.ranked[:TOP]
-
-    def desks(self) -> set[str]:
-        out = set()
-        for cc, _ in self.top:
-            d = desk_for(cc)
-            if d:
-                out |= {d.sub_region_code, d.code}
-        return out
+    def desks(self) -> frozenset:
+        return self.desk_codes
 
 
 @dataclass
@@ -143,6 +149,7 @@ class CaseIndex:
         self.decisions: dict[str, SeriesDecision] = {}
         self._version: Optional[int] = None
         self._reviews_seen = -1
+        self._facets: Optional[dict] = None
         self.refresh()
 
     def close(self) -> None:
@@ -179,13 +186,15 @@ class CaseIndex:
         changed = [n for n, s in sigs.items() if n not in self.entries or self.entries[n].signature != s]
         for gone in set(self.entries) - set(sigs):
             del self.entries[gone]
+            self._facets = None
         if not changed:
             return
+        self._facets = None
         if len(changed) > BULK:
             items = [item_record(r) for r in self.store.items()]
             by_item: dict[str, list[dict]] = defaultdict(list)
             for row in self.store.clues():
-                by_item[row["item_id"]].append(clue_record(row))
+                by_item[row["item_id"]].append(_ranking_record(row))
             clues = series_clues(items, by_item)
             grouped: dict[str, list[dict]] = defaultdict(list)
             for it in items:
@@ -221,7 +230,7 @@ class CaseIndex:
                 continue
             if lang and lang not in e.languages:
                 continue
-            row = Row(e, decisions.get(e.name) or series_state([]))
+            row = Row(e, decisions.get(e.name) or PENDING)
             if needle and not _search(row, needle):
                 continue
             base.append(row)
@@ -242,14 +251,18 @@ class CaseIndex:
                      status_counts=status_counts, desks=_desks(desk_counts), **self.facets())
 
     def facets(self) -> dict[str, list[tuple[str, str]]]:
+        """The choices of the filter lists (every country among the top three, kind and language
+        in the case); rebuilt only when a series changed."""
         with self.lock:
-            entries = list(self.entries.values())
-        countries = sorted({cc for e in entries for cc, _ in e.top})
-        kinds = sorted({k for e in entries for k in e.kinds})
-        langs = sorted({x for e in entries for x in e.languages})
-        return {"countries": [(cc, country_name(cc)) for cc in countries],
-                "kinds": [(k, kind_title(k)) for k in kinds],
-                "languages": [(x, language_name(x)) for x in langs]}
+            if self._facets is None:
+                entries = list(self.entries.values())
+                countries = sorted({cc for e in entries for cc, _ in e.top})
+                kinds = sorted({k for e in entries for k in e.kinds})
+                langs = sorted({x for e in entries for x in e.languages})
+                self._facets = {"countries": [(cc, country_name(cc)) for cc in countries],
+                                "kinds": [(k, kind_title(k)) for k in kinds],
+                                "languages": [(x, language_name(x)) for x in langs]}
+            return self._facets
 
     def desk_choices(self) -> list[tuple[str, str, int]]:
         counts: Counter = Counter()
@@ -313,6 +326,17 @@ class CaseIndex:
         return [dict(r) for r in rows]
 
 
+def _ranking_record(row) -> dict[str, Any]:
+    """A clue record with what the queue needs (the evidence model's inputs, text, kind, language):
+    records.clue_record without the source and locator JSON, whose decoding was half of the time to
+    index 50,000 clues. The series page reads full records (series_records)."""
+    extra = row["extra_json"]
+    return {"clue_id": row["clue_id"], "item_id": row["item_id"], "kind": row["kind"], "value": row["value"],
+            "normalized": row["normalized"], "confidence": row["confidence"], "language": row["language"],
+            "countries": json.loads(row["countries_json"]), "extra": json.loads(extra) if extra != "{}" else {},
+            "locator": {}, "derived_from": row["derived_from"]}
+
+
 def _by_item(recs: Iterable[dict]) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = defaultdict(list)
     for r in recs:
@@ -344,17 +368,18 @@ def _entry(name: str, items: list[dict], clues: list[dict], signature: tuple) ->
 
 
 def _search(row: Row, needle: str) -> bool:
-    """Clue text (value or normalised), file names, or a top country (code or name)."""
+    """Clue text (value or normalised), file names, the series name, or a ranked country (code or
+    name). Records how many texts matched and the first three."""
     e = row.entry
-    hits = [(kind_title(kind), value) for cf, value, kind in e.texts if needle in cf]
-    hits += [("File", p) for p in e.paths if needle in p]
-    for cc, _ in e.ranked:
-        if needle == cc.casefold() or (len(needle) > 2 and needle in country_name(cc).casefold()):
-            hits.append(("Country", f"{cc} {country_name(cc)}"))
-    if not hits and needle not in e.name.casefold():
+    countries = [cc for cc, _ in e.ranked
+                 if needle == cc.casefold() or (len(needle) > 2 and needle in country_name(cc).casefold())]
+    if needle not in e.haystack and not countries and needle not in e.name.casefold():
         return False
-    row.n_matches = len(hits)
-    row.matches = hits[:3]
+    texts = [t for t in e.texts if needle in t[0]]
+    files = [p for p in e.paths if needle in p] if needle in e.haystack else []
+    row.n_matches = len(texts) + len(files) + len(countries)
+    shown = [(kind_title(kind), value) for _, value, kind in texts[:3]] + [("File", p) for p in files[:3]]
+    row.matches = (shown + [("Country", f"{cc} {country_name(cc)}") for cc in countries])[:3]
     return True
 
 
