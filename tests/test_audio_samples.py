@@ -1,10 +1,22 @@
-"""Spoken-language spans and transcripts on the speech samples, real Whisper base model."""
+"""Spoken-language spans and transcripts on the speech samples, real Whisper base model.
+
+What may differ between machines: CTranslate2's int8 kernels are not the same on every CPU
+(AVX2, AVX-512, VNNI), so a score near a threshold lands on either side of it and a word or
+two of a transcript can change. The tests here assert what the user relies on, with the
+tolerance stated where it is used: the language of every span and its edges within 2 s,
+the words of the script that was spoken (measured recall, a few words of slack), and the
+decoding rules, whose conditions are forced rather than hoped for from one recording.
+"""
 from __future__ import annotations
 
 import json
 import os
+import re
 
+import numpy as np
 import pytest
+
+from clueextract.audio.asr import DecodingOptions, Transcriber
 
 from conftest import SAMPLES
 
@@ -12,6 +24,11 @@ from conftest import SAMPLES
 @pytest.fixture(scope="module")
 def audio_manifest() -> dict:
     return json.loads((SAMPLES / "manifest_audio.json").read_text(encoding="utf-8"))
+
+
+def words(text: str) -> set[str]:
+    """Whole words (letters only, case-folded): 'grad' is not found inside 'grade'."""
+    return set(re.findall(r"[^\W\d_]+", text.casefold()))
 
 
 def test_every_span_found_with_its_language_at_the_right_times(by_path, audio_manifest):
@@ -47,22 +64,57 @@ def test_switching_recordings_have_one_span_per_language(audio_manifest, by_path
             assert segs and all(c["language"] == span["language"] for c in segs), (item["path"], span["language"])
 
 
-def test_transcripts_contain_the_expected_words(by_path, audio_manifest):
-    total = hit = 0
-    missing = []
+# Words of the spoken script (the manifest's `text`, what espeak-ng read: independent of any
+# model) that the transcript of their span does not hold, per span, measured on the samples
+# scan at e0cf749 (2-core AMD EPYC, CPU int8). Words of 4+ letters, whole words, case-folded.
+# The manifest's own `expect_words` were kept at generation only where Whisper base already
+# heard them, so recall is measured over the whole script instead: 390 words, 300 heard.
+WORD_MISSES = {
+    ("speech_berlin/weather_report.flac", 0, 0): 8,                 # of 30
+    ("speech_london/shop_directions.flac", 0, 0): 1,                # of 35
+    ("speech_madrid/tortilla_recipe.ogg", 0, 0): 9,                 # of 40
+    ("speech_lyon/weather_report.mp3", 0, 0): 10,                   # of 32
+    ("speech_bologna/bookshop_answerphone.wav", 0, 0): 11,          # of 29
+    ("speech_krakow/train_announcement.m4a", 0, 0): 13,             # of 29
+    ("speech_frankfurt_airport/announcement_en_de.m4a", 0, 0): 5,  # of 42
+    ("speech_frankfurt_airport/announcement_en_de.m4a", 0, 1): 4,  # of 40
+    ("speech_seville/market_tour_es_en_es.ogg", 0, 0): 6,           # of 20
+    ("speech_seville/market_tour_es_en_es.ogg", 0, 1): 2,           # of 17
+    ("speech_seville/market_tour_es_en_es.ogg", 0, 2): 0,           # of 21
+    ("speech_zurich/station_announcement.mp4", 0, 0): 8,            # of 29
+    ("speech_zurich/station_announcement.mp4", 1, 0): 13,           # of 26
+}
+# Another CPU's kernels change a word or two per span (the Krakow greedy and 5-beam passes
+# differ in 3 of 29 words): a span may miss 3 more words, or 10 % of its words if that is
+# more; the whole corpus 5 % of its words more.
+SPAN_SLACK_WORDS, SPAN_SLACK_SHARE, TOTAL_SLACK_SHARE = 3, 0.10, 0.05
+
+
+def test_transcripts_hold_the_words_of_the_script(by_path, audio_manifest):
+    total = missed = expected_missed = 0
+    worse = []
     for item in audio_manifest["items"]:
         _, clues = by_path[item["path"]]
         for stream in item["streams"]:
-            text = " ".join(c["normalized"] for c in clues
-                            if c["kind"] == "speech_segment" and c["locator"]["stream"] == stream["index"])
-            for span in stream["spans"]:
-                words = span["expect_words"]
-                found = [w for w in words if w in text]
-                assert found, (item["path"], span["language"], words, text[:300])
-                total += len(words)
-                hit += len(found)
-                missing += [(item["path"], w) for w in words if w not in found]
-    assert hit / total >= 0.8, missing
+            segs = [c for c in clues if c["kind"] == "speech_segment" and c["locator"]["stream"] == stream["index"]]
+            for k, span in enumerate(stream["spans"]):
+                heard = set().union(*(words(c["normalized"]) for c in segs
+                                      if span["start_s"] - 1 <= (c["locator"]["start_s"] + c["locator"]["end_s"]) / 2
+                                      <= span["end_s"] + 1))
+                script = sorted(w for w in words(span["text"]) if len(w) >= 4)
+                lost = [w for w in script if w not in heard]
+                # the words picked for each span: at least one is always heard
+                assert set(span["expect_words"]) & heard, (item["path"], span["language"], span["expect_words"])
+                known = WORD_MISSES[(item["path"], stream["index"], k)]
+                if len(lost) > known + max(SPAN_SLACK_WORDS, SPAN_SLACK_SHARE * len(script)):
+                    worse.append((item["path"], stream["index"], span["language"], f"{len(lost)} missed, {known} known",
+                                  lost))
+                total += len(script)
+                missed += len(lost)
+                expected_missed += known
+    assert len(WORD_MISSES) == sum(len(s["spans"]) for i in audio_manifest["items"] for s in i["streams"])
+    assert not worse, worse
+    assert missed <= expected_missed + TOTAL_SLACK_SHARE * total, (missed, expected_missed, total)
 
 
 def test_spoken_language_votes_and_provenance(by_path):
@@ -84,12 +136,12 @@ def test_video_with_two_dubbed_audio_streams(by_path):
     assert by_stream == {0: "de", 1: "fr"}
 
 
+@pytest.mark.slow
 def test_an_exported_omp_thread_limit_does_not_corrupt_whisper(tmp_path):
     """CTranslate2's OpenMP asked for more threads than OMP_THREAD_LIMIT computes garbage
     (with the limit at 1: German heard as English, no transcript; CI caught it when the
     worker thread budget exported OMP_THREAD_LIMIT=1). The budget no longer sets it, and
     a limit the user exported caps CTranslate2's threads instead."""
-    import os
     import subprocess
     import sys
 
@@ -101,8 +153,8 @@ def test_an_exported_omp_thread_limit_does_not_corrupt_whisper(tmp_path):
                    check=True, env=env, cwd=ROOT, timeout=600)
     clues = [r for r in read_jsonl(case / "clues.jsonl") if r["record"] == "clue"]
     assert [c["value"] for c in clues if c["kind"] == "spoken_language"] == ["de"]
-    text = " ".join(c["normalized"] for c in clues if c["kind"] == "speech_segment")
-    assert "berlin" in text and "grad" in text, text
+    heard = words(" ".join(c["normalized"] for c in clues if c["kind"] == "speech_segment"))
+    assert {"berlin", "grad"} <= heard, heard  # the garbage this guards against had no transcript at all
 
 
 def test_thread_budget_never_exports_omp_thread_limit(monkeypatch):
@@ -119,22 +171,121 @@ def test_thread_budget_never_exports_omp_thread_limit(monkeypatch):
     assert cpu_threads(2) == 1
 
 
+# -- the decoding rules, on a real chunk of speech -------------------------------------------------
 KRAKOW = "speech_krakow/train_announcement.m4a"
+CHUNK_S = (11.0, 24.2)  # "... nie zbliżać się do krawędzi peronu. Wagon restauracyjny znajduje się w środku
+#                         składu. Życzymy przyjemnej podróży." (~13 s: about 1.5 s a pass on 2 cores)
 
 
-def test_no_segment_is_sampled_and_a_failing_pass_is_decoded_again_by_beam_search(by_path):
+class Recording(Transcriber):
+    """A Transcriber that notes the beam width of every pass it decodes (the passes are the
+    real Whisper decodes; nothing of the rule under test is replaced)."""
+
+    def __init__(self, model, opts: DecodingOptions):
+        super().__init__(model, opts)
+        self.passes: list[int] = []
+
+    def _decode(self, unit, language, beam_size):
+        self.passes.append(beam_size)
+        return super()._decode(unit, language, beam_size)
+
+
+@pytest.fixture(scope="module")
+def krakow_chunk():
+    """Whisper base (as a scan loads it) and the last three sentences of the Krakow announcement
+    as one transcription unit, decoded once greedily and once by 5-beam search."""
+    from clueextract.audio import whisper
+    from clueextract.audio.spans import RATE, Unit
+
+    from audio_tools import decode_pcm
+
+    model, _ = whisper.load("whisper-base", threads=2)
+    pcm = decode_pcm(SAMPLES / KRAKOW, RATE).astype(np.float32) / 32768.0
+    a, b = (int(t * RATE) for t in CHUNK_S)
+
+    def unit():
+        return Unit(CHUNK_S[0], CHUNK_S[0] + len(pcm[a:b]) / RATE, pcm[a:b].copy(), [])
+
+    greedy = Recording(model, DecodingOptions(fallback_beam_size=1)).transcribe(unit(), "pl")  # never a 2nd pass
+    beam = Recording(model, DecodingOptions(beam_size=5)).transcribe(unit(), "pl")  # 5 beams from the start
+    assert greedy and beam
+    return model, unit, greedy, beam
+
+
+def _mean_logprob(segments) -> float:
+    return sum(t.avg_logprob for t in segments) / len(segments)
+
+
+def _same(a, b) -> bool:
+    key = lambda t: (t.start, t.end, t.text, t.beam_size, round(t.avg_logprob, 6))  # noqa: E731
+    return [key(t) for t in a] == [key(t) for t in b]
+
+
+def test_a_pass_failing_the_log_probability_check_is_decoded_again_by_5_beam_search(krakow_chunk):
+    """Forced: a threshold of 0 fails every pass (a mean log-probability is never above 0), and
+    no_speech_threshold 1 keeps every segment counted as speech. The second pass is 5-beam
+    search at temperature 0 - never sampling - and, both failing, the pass kept is the one
+    with the better mean log-probability (asr.Transcriber.transcribe)."""
+    model, unit, greedy, beam = krakow_chunk
+    assert all(t.avg_logprob < 0.0 for t in greedy + beam)  # the forced condition holds
+    rec = Recording(model, DecodingOptions(log_prob_threshold=0.0, no_speech_threshold=1.0))
+    kept = rec.transcribe(unit(), "pl")
+    assert rec.passes == [1, 5]
+    assert all(t.temperature == 0.0 for t in kept)
+    expected = beam if _mean_logprob(beam) > _mean_logprob(greedy) else greedy
+    assert _same(kept, expected), ([(t.beam_size, t.avg_logprob, t.text) for t in kept],
+                                   _mean_logprob(greedy), _mean_logprob(beam))
+    assert all("low_confidence" in t.flags for t in kept)  # what the user sees of a doubtful pass
+
+
+def test_a_pass_failing_the_compression_check_is_decoded_again_by_5_beam_search(krakow_chunk):
+    """Forced the other way Whisper's rule fails a pass: a compression-ratio threshold of 0
+    (every text compresses to more than 0). Same second pass, same choice; every segment of
+    either pass counts as a repetition loop and is marked dropped."""
+    model, unit, greedy, beam = krakow_chunk
+    rec = Recording(model, DecodingOptions(compression_ratio_threshold=0.0))
+    kept = rec.transcribe(unit(), "pl")
+    assert rec.passes == [1, 5]
+    expected = beam if _mean_logprob(beam) > _mean_logprob(greedy) else greedy
+    assert _same(kept, expected)
+    assert all(t.dropped and "repetition_loop" in t.flags and t.temperature == 0.0 for t in kept)
+
+
+def test_a_pass_that_passes_is_kept_without_a_second(krakow_chunk):
+    """Forced: thresholds no pass can fail. One greedy pass, returned as it is."""
+    model, unit, greedy, _ = krakow_chunk
+    rec = Recording(model, DecodingOptions(log_prob_threshold=-1e9, compression_ratio_threshold=1e9))
+    kept = rec.transcribe(unit(), "pl")
+    assert rec.passes == [1]
+    assert _same(kept, greedy) and all(t.beam_size == 1 and not t.flags for t in kept)
+
+
+def test_the_chunk_is_read_by_both_passes(krakow_chunk):
+    """What the decodes above worked on is speech Whisper reads: of the manifest's words
+    'peronu', 'składu', 'podróży' (whole words), at least two in each pass - one of slack for
+    another CPU's kernels (measured: all three in both)."""
+    _, _, greedy, beam = krakow_chunk
+    for segments in (greedy, beam):
+        heard = words(" ".join(t.text for t in segments))
+        assert len({"peronu", "składu", "podróży"} & heard) >= 2, heard
+
+
+def test_no_segment_is_sampled_and_second_passes_are_5_beam(by_path):
     # Whisper's usual fallback samples at temperatures 0.2-0.6, and CTranslate2's sampler is
     # seeded from the OS: the Krakow announcement's last segment came out different from one
-    # scan to the next. Its greedy pass fails the log-probability check; beam search reads it.
+    # scan to the next. Whether a pass of a real recording fails the checks depends on the
+    # CPU (the Krakow greedy pass failed it, under -1.0, where this test was written, and
+    # scored -0.62 on a 2-core AMD EPYC with AVX-512, issue 20): the rule
+    # itself is tested above with its condition forced; here, only what holds everywhere.
     segs = [c for _, clues in by_path.values() for c in clues if c["kind"] == "speech_segment"]
     assert segs and all(c["extra"]["temperature"] == 0.0 for c in segs)
-    krakow = [c for c in by_path[KRAKOW][1] if c["kind"] == "speech_segment"]
-    assert krakow and all(c["extra"]["beam_size"] == 5 for c in krakow), [c["extra"] for c in krakow]
-    assert "podróży" in " ".join(c["normalized"] for c in krakow)
+    assert {c["extra"]["beam_size"] for c in segs} <= {1, 5}
+    krakow = words(" ".join(c["normalized"] for c in by_path[KRAKOW][1] if c["kind"] == "speech_segment"))
+    assert len({"peronu", "składu", "podróży"} & krakow) >= 2, krakow  # one of slack, as above
 
 
+@pytest.mark.slow
 def test_same_recording_same_transcript_every_time():
-    from clueextract.audio.asr import DecodingOptions
     from clueextract.audio.stage import AudioStage
     from clueextract.records import ItemResult
     from clueextract.text.extract import TextClueExtractor
