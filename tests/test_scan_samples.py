@@ -11,12 +11,34 @@ from clueextract.models import registry
 from conftest import ROOT, squash
 
 
-def _readable(entry: dict) -> list[str]:
-    return [ln["text"] for ln in entry["lines"] if ln.get("rapidocr_reads")]
+# Ground truth is every line drawn on the samples (manifest.json), not only the lines RapidOCR
+# read when the samples were generated (their `rapidocr_reads`): what no engine reads today is
+# kept as an expected miss, so recall is measured and a loss shows. A line counts as read
+# exactly when its text (whitespace and case aside) is inside the item's OCR text, and as read
+# nearly when one OCR line is at least NEAR similar to it (difflib ratio). Misses per script,
+# (not exact, not even near), measured on the samples scan at cf73aac with the 21 packs of
+# then (2-core AMD EPYC): 127 lines, 114 exact, 125 near.
+NEAR = 0.8
+OCR_MISSES = {"Latn": (1, 0), "Hani": (0, 0), "Jpan": (0, 0), "Zyyy": (0, 0), "Thai": (3, 1),
+              "Hang": (2, 0), "Arab": (3, 0), "Deva": (2, 1), "Cyrl": (1, 0)}
+# Another CPU or a new wheel moves a borderline line (a price sign read as a near variant):
+# each script may miss one line more, or 5 % of its lines if that is more.
+OCR_SLACK_LINES, OCR_SLACK_SHARE = 1, 0.05
 
 
-def _on_readable_line(text: str, entry: dict) -> bool:
-    return any(squash(text) in squash(line) for line in _readable(entry))
+def _ocr(clues: list[dict]) -> list[str]:
+    return [c["value"] for c in clues if c["kind"] == "ocr_text"]
+
+
+def _read_exactly(text: str, ocr: list[str]) -> bool:
+    return squash(text) in squash("".join(ocr))
+
+
+def _read_nearly(text: str, ocr: list[str]) -> bool:
+    import difflib
+
+    return _read_exactly(text, ocr) or any(
+        difflib.SequenceMatcher(None, squash(text), squash(o)).ratio() >= NEAR for o in ocr)
 
 
 def test_every_image_done_and_non_media_skipped(by_path, manifest):
@@ -28,46 +50,53 @@ def test_every_image_done_and_non_media_skipped(by_path, manifest):
     assert man["status"] == "skipped" and "unsupported content" in man["error"]
 
 
-def test_ocr_reads_the_manifest_lines(by_path, manifest):
-    expected = missed = 0
-    misses = []
+def test_ocr_reads_every_manifest_line_with_known_misses_per_script(by_path, manifest):
+    lines: dict[str, int] = defaultdict(int)
+    exact: dict[str, list] = defaultdict(list)
+    near: dict[str, list] = defaultdict(list)
     for entry in manifest["items"]:
-        _, clues = by_path[entry["path"]]
-        seen = squash("".join(c["value"] for c in clues if c["kind"] == "ocr_text"))
-        for line in _readable(entry):
-            expected += 1
-            if squash(line) not in seen:
-                missed += 1
-                misses.append((entry["path"], line))
-    assert expected >= 60
-    assert missed / expected <= 0.05, misses
+        ocr = _ocr(by_path[entry["path"]][1])
+        for line in entry["lines"]:
+            lines[line["script"]] += 1
+            if not _read_exactly(line["text"], ocr):
+                exact[line["script"]].append((entry["path"], line["text"]))
+            if not _read_nearly(line["text"], ocr):
+                near[line["script"]].append((entry["path"], line["text"]))
+    assert set(lines) == set(OCR_MISSES) and sum(lines.values()) >= 120
+    worse = []
+    for script, n in lines.items():
+        slack = max(OCR_SLACK_LINES, OCR_SLACK_SHARE * n)
+        for missed, known in ((exact[script], OCR_MISSES[script][0]), (near[script], OCR_MISSES[script][1])):
+            if len(missed) > known + slack:
+                worse.append((script, f"{len(missed)} of {n} missed, {known} known", missed))
+    assert not worse, worse
 
 
 def test_specific_texts(by_path):
-    def texts(path):
-        return [c["value"] for c in by_path[path][1] if c["kind"] == "ocr_text"]
+    def seen(path):
+        return _ocr(by_path[path][1])
 
-    assert "Menu du jour" in texts("paris_cafe/menu_board.jpg")
-    assert any("www.padaeng-fruit.co.th" in t for t in texts("bangkok_market/receipt.png"))
-    assert any("ラーメン" in t for t in texts("tokyo_station/ramen_shop_sign.jpg"))
+    # whitespace- and case-insensitive: a box split or joined differently is the same reading
+    assert _read_exactly("Menu du jour", seen("paris_cafe/menu_board.jpg"))
+    assert _read_exactly("www.padaeng-fruit.co.th", seen("bangkok_market/receipt.png"))
+    assert _read_exactly("ラーメン", seen("tokyo_station/ramen_shop_sign.jpg"))
 
 
 def test_exif_orientation_is_applied(by_path, manifest):
     rotated = [e for e in manifest["items"] if e["orientation"] not in (1, None)]
     assert rotated
-    for entry in rotated:
-        it, clues = by_path[entry["path"]]
-        seen = squash("".join(c["value"] for c in clues if c["kind"] == "ocr_text"))
-        assert all(squash(line) in seen for line in _readable(entry)), entry["path"]
+    for entry in rotated:  # every line, whatever its script, read exactly (measured: all)
+        ocr = _ocr(by_path[entry["path"]][1])
+        assert all(_read_exactly(line["text"], ocr) for line in entry["lines"]), entry["path"]
 
 
-def test_text_language_of_readable_lines(by_path, manifest):
+def test_text_language_of_read_lines(by_path, manifest):
     total, right, wrong = 0, 0, []
     for entry in manifest["items"]:
         _, clues = by_path[entry["path"]]
         ocr = [c for c in clues if c["kind"] == "ocr_text"]
         for line in entry["lines"]:
-            if not line.get("rapidocr_reads") or not line["language"] or len(line["text"].split()) < 2:
+            if not line["language"] or len(line["text"].split()) < 2:
                 continue
             match = [c for c in ocr if squash(c["value"]) == squash(line["text"])]
             if not match:
@@ -78,17 +107,15 @@ def test_text_language_of_readable_lines(by_path, manifest):
             else:
                 wrong.append((line["text"], line["language"], match[0]["language"]))
     assert total >= 20
-    assert right / total >= 0.8, wrong
+    assert right / total >= 0.8, wrong  # measured 55 of 62 (0.89)
 
 
 def test_phone_regions(by_path, manifest):
     checked = 0
-    for entry in manifest["items"]:
+    for entry in manifest["items"]:  # every phone drawn (measured: all 17 found)
         _, clues = by_path[entry["path"]]
         phones = [c for c in clues if c["kind"] == "phone"]
         for ph in entry["phones"]:
-            if not _on_readable_line(ph["text"], entry):
-                continue
             checked += 1
             if ph["international"]:
                 hit = [c for c in phones if c["normalized"] == ph["e164"]]
@@ -99,30 +126,36 @@ def test_phone_regions(by_path, manifest):
                 hit = [c for c in phones if ph["region"] in c["extra"].get("valid_in", [])]
                 assert hit, (entry["path"], ph, [c["value"] for c in phones])
                 assert all(v["weight"] < 0.5 for v in hit[0]["countries"])  # only a weak vote
-    assert checked >= 10
+    assert checked >= 15
+
+
+# Currency amounts drawn on the samples whose currency no clue names, measured at cf73aac: the
+# baht, won and rouble signs on lines Tesseract reads nearly but not exactly ('฿120', '₩4,500',
+# '450 ₽'). One more may go on another CPU.
+CURRENCY_MISSES, CURRENCY_SLACK = 3, 1
 
 
 def test_domains_emails_and_currencies(by_path, manifest):
     n_dom = n_cur = 0
+    missed = []
     for entry in manifest["items"]:
         _, clues = by_path[entry["path"]]
         norm = {c["kind"]: set() for c in clues}
         for c in clues:
             norm[c["kind"]].add(c["normalized"])
         mail_domains = {e.split("@")[1] for e in norm.get("email", set())}
-        for d in entry["domains"]:
-            if _on_readable_line(d, entry):
-                n_dom += 1  # a domain seen only inside an e-mail address counts once, on the e-mail clue
-                assert d.lower() in norm.get("domain", set()) | mail_domains, (entry["path"], d)
+        for d in entry["domains"]:  # every domain and e-mail drawn (measured: all found)
+            n_dom += 1  # a domain seen only inside an e-mail address counts once, on the e-mail clue
+            assert d.lower() in norm.get("domain", set()) | mail_domains, (entry["path"], d)
         for e in entry["emails"]:
-            if _on_readable_line(e, entry):
-                assert e.lower() in norm.get("email", set()), (entry["path"], e)
+            assert e.lower() in norm.get("email", set()), (entry["path"], e)
         for cur in entry["currencies"]:
-            if _on_readable_line(cur["text"], entry):
-                n_cur += 1
-                readings = {code for n in norm.get("currency", set()) for code in n.split("|")}
-                assert cur["code"] in readings, (entry["path"], cur)  # '£' may also be FKP/GIP/SHP
-    assert n_dom >= 5 and n_cur >= 5
+            n_cur += 1
+            readings = {code for n in norm.get("currency", set()) for code in n.split("|")}
+            if cur["code"] not in readings:  # '£' may also be FKP/GIP/SHP
+                missed.append((entry["path"], cur))
+    assert n_dom >= 5 and n_cur >= 30
+    assert len(missed) <= CURRENCY_MISSES + CURRENCY_SLACK, missed
     receipt = by_path["bangkok_market/receipt.png"][1]
     dom = next(c for c in receipt if c["kind"] == "domain")
     assert max(dom["countries"], key=lambda v: v["weight"])["country"] == "TH"
@@ -177,33 +210,17 @@ def test_summary_reads_well(samples_case, manifest):
     md = (samples_case / "summary.md").read_text(encoding="utf-8")
     for series in {e["series"] for e in manifest["items"]}:
         assert f"## Series: {series.replace('_', chr(92) + '_')}\n" in md
-    assert "Thailand" in md and "EXIF GPS" in md and "why:" in md
+    assert "Thailand" in md and "EXIF GPS" in md and "why:" in md  # the content itself: test_summaries.py
     assert "<img" not in md and "![" not in md  # text only
 
 
 def test_non_latin_scripts_are_read_through_tesseract_routing(by_path, manifest):
-    """Thai, Hangul, Arabic, Devanagari and Cyrillic lines (RapidOCR alone cannot read them)."""
-    import difflib
-
-    total, read, misses = 0, 0, []
-    per_script: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for entry in manifest["items"]:
-        _, clues = by_path[entry["path"]]
-        ocr = [c for c in clues if c["kind"] == "ocr_text"]
-        for line in entry["lines"]:
-            if line["script"] not in ("Thai", "Hang", "Arab", "Deva", "Cyrl"):
-                continue
-            best = max((difflib.SequenceMatcher(None, squash(line["text"]), squash(c["value"])).ratio()
-                        for c in ocr), default=0.0)
-            total += 1
-            per_script[line["script"]][1] += 1
-            if best >= 0.8:
-                read += 1
-                per_script[line["script"]][0] += 1
-            else:
-                misses.append((entry["path"], line["text"], round(best, 2)))
-    assert total >= 20 and all(n >= 2 for _, n in per_script.values())
-    assert read / total >= 0.8, (dict(per_script), misses)
+    """Thai, Hangul, Arabic, Devanagari and Cyrillic lines (RapidOCR alone cannot read them):
+    their recall is in test_ocr_reads_every_manifest_line_with_known_misses_per_script; here,
+    that the Thai sign is read by Tesseract and its language found."""
+    non_latin = [line for e in manifest["items"] for line in e["lines"]
+                 if line["script"] in ("Thai", "Hang", "Arab", "Deva", "Cyrl")]
+    assert len(non_latin) >= 20 and all(OCR_MISSES[s][1] <= 1 for s in ("Thai", "Hang", "Arab", "Deva", "Cyrl"))
     thai = by_path["bangkok_market/fruit_stall_sign.jpg"][1]
     assert any(c["kind"] == "text_language" and c["value"] == "th" for c in thai)
     assert any(c["kind"] == "ocr_text" and c["source"]["engine"].startswith("tesseract") for c in thai)
