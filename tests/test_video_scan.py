@@ -19,6 +19,10 @@ def _overlaps(a: list[float], b: list[float]) -> bool:
     return a[0] < b[1] + 0.5 and b[0] < a[1] + 0.5
 
 
+# Texts of manifest_video.json no OCR clue holds, measured at cf73aac: none of 43.
+VIDEO_TEXT_MISSES = 0
+
+
 def test_texts_read_once_with_their_times_on_screen(by_path, video_manifest):
     checked = found = 0
     misses = []
@@ -28,9 +32,7 @@ def test_texts_read_once_with_their_times_on_screen(by_path, video_manifest):
         ocr = [c for c in clues if c["kind"] == "ocr_text"]
         # one clue per distinct text: no two clues with the same squashed value
         assert len({squash(c["value"]) for c in ocr}) == len(ocr), item["path"]
-        for text in item["texts"]:
-            if not text.get("rapidocr_reads"):
-                continue
+        for text in item["texts"]:  # every text shown, not only those RapidOCR read at generation
             checked += 1
             match = [c for c in ocr if squash(text["text"]) in squash(c["value"])]
             if not match:
@@ -40,8 +42,10 @@ def test_texts_read_once_with_their_times_on_screen(by_path, video_manifest):
             shown = match[0]["extra"]["on_screen"]
             assert any(_overlaps(s, iv) for s in shown for iv in text["intervals"]), (text, shown)
             assert isinstance(match[0]["locator"]["frame_time_s"], list)
-    assert checked >= 30
-    assert found / checked >= 0.9, misses
+    assert checked >= 40
+    # another CPU may lose one or two texts of borderline frames: 5 % of slack
+    assert checked - found <= VIDEO_TEXT_MISSES + 0.05 * checked, misses
+
 
 
 def test_far_fewer_ocr_calls_than_one_frame_per_second(samples_case, video_manifest):
