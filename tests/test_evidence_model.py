@@ -1,9 +1,12 @@
 """The evidence model and the pack-term / foreign-mention / postal-code matchers, on real pack and library data."""
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from clueextract.assess import assess
+from clueextract.assess.model import EvidenceModel
 from clueextract.config import default_packs_dir
 from clueextract.entities.context import foreign_triggers, set_aside_foreign
 from clueextract.entities.packterms import PackTermMatcher
@@ -158,3 +161,94 @@ def test_twinned_with_germany_sign_stays_gb_through_the_real_extractors():
     assert body["countries"][0]["country"] == "GB", body["countries"][:3]
     assert "DE" not in {r["country"] for r in body["countries"]}
     assert "Wiesbaden" in {d["value"] for d in body["discounted"]}
+
+
+# -- the model's rules, computed by hand from its documented formula (assess/model.py) -----------
+PARAMS = {"method": "test", "repeat_bonus": 0.25, "same_kind_decay": 0.5, "sharpness": 3.0, "max_support": 5,
+          "max_against": 5, "kind_factor": {"gps": 1.5, "phone": 1.0, "text_language": 0.6, "device": 0.0,
+                                            "ocr_text": 0.0, "speech_segment": 0.0}}
+
+
+def _rec(cid: str, kind: str, value: str, *votes: tuple[str, float], **extra) -> dict:
+    return {"clue_id": cid, "item_id": "i-1", "kind": kind, "value": value, "normalized": value.casefold(),
+            "countries": [{"country": cc, "weight": w, "reason": f"{kind} says {cc}"} for cc, w in votes],
+            "extra": extra, "locator": {}}
+
+
+def _scores(body: dict) -> dict[str, float]:
+    return {r["country"]: r["score"] for r in body["countries"]}
+
+
+def test_kind_factors_weigh_each_vote_and_the_shipped_model_trusts_gps_over_text_language():
+    model = EvidenceModel(PARAMS)
+    body = model.assess([_rec("c1", "text_language", "th", ("TH", 0.8)), _rec("c2", "gps", "13.7,100.5", ("LA", 0.8))])
+    assert _scores(body) == pytest.approx({"LA": 0.8 * 1.5, "TH": 0.8 * 0.6}, abs=1e-4)
+    assert [r["country"] for r in body["countries"]] == ["LA", "TH"]
+    shipped = EvidenceModel.default().kind_factor  # the documented order of trust, on the shipped data
+    assert shipped["gps"] > shipped["phone"] >= shipped["legal_form"] > shipped["text_language"] > 0
+
+
+def test_factor_zero_kinds_are_ignored_and_an_unknown_kind_counts_half():
+    model = EvidenceModel(PARAMS)
+    silent = [_rec("d", "device", "Canon EOS 90D", ("JP", 0.9)), _rec("o", "ocr_text", "Soi 11", ("TH", 0.9)),
+              _rec("s", "speech_segment", "guten tag", ("DE", 0.9)), _rec("n", "phone", "x", ("FR", 0.0))]
+    body = model.assess(silent)
+    assert body["countries"] == [] and body["against"] == [] and body["clue_count"] == 4
+    assert _scores(model.assess([_rec("m", "a_kind_the_model_does_not_know", "v", ("NZ", 0.8))])) == \
+        pytest.approx({"NZ": 0.8 * 0.5}, abs=1e-4)
+    assert model.assess([]) == {"method": "test", "countries": [], "against": [], "discounted": [], "clue_count": 0}
+    for kind in ("device", "ocr_text", "speech_segment"):  # the shipped model ignores them too
+        assert EvidenceModel.default().kind_factor[kind] == 0.0
+
+
+def test_repeats_and_further_values_of_one_kind_by_hand():
+    model = EvidenceModel(PARAMS)
+    # one phone number seen 4 times (best 0.9): 0.9 * (1 + 0.25 * (1 - 1/4)); two more numbers
+    # at 0.8 and 0.6 count at 0.5 and 0.25 of their weight
+    clues = [_rec(f"r{i}", "phone", "+66 2 123 4567", ("TH", 0.9 if i == 2 else 0.7)) for i in range(4)]
+    clues += [_rec("p2", "phone", "+66 2 765 4321", ("TH", 0.8)), _rec("p3", "phone", "+66 81 000 0000", ("TH", 0.6))]
+    row = model.assess(clues)["countries"][0]
+    assert row["score"] == pytest.approx(0.9 * (1 + 0.25 * 0.75) + 0.8 * 0.5 + 0.6 * 0.25, abs=1e-4)
+    assert [(s["value"], s["repeats"]) for s in row["support"]] == [
+        ("+66 2 123 4567", 4), ("+66 2 765 4321", 1), ("+66 81 000 0000", 1)]
+    assert [s["weight"] for s in row["support"]] == pytest.approx([0.9 * 1.1875, 0.8 * 0.5, 0.6 * 0.25], abs=1e-4)
+    assert row["support"][0]["clue_id"] == "r2"  # the strongest of the repeats is the one quoted
+
+
+def test_probabilities_are_the_softmax_of_the_scores_and_one_strong_clue_is_20x_odds():
+    model = EvidenceModel(PARAMS)
+    clues = [_rec("a", "phone", "+66", ("TH", 1.0)), _rec("b", "gps", "pt", ("TH", 0.4)), _rec("c", "gps", "pt2", ("LA", 0.4))]
+    body = model.assess(clues)
+    s = _scores(body)
+    assert s == pytest.approx({"TH": 1.0 + 0.4 * 1.5, "LA": 0.4 * 1.5}, abs=1e-4)
+    e_th, e_la = math.exp(3.0 * 1.6), math.exp(3.0 * 0.6)
+    probs = {r["country"]: r["probability"] for r in body["countries"]}
+    assert probs == pytest.approx({"TH": e_th / (e_th + e_la), "LA": e_la / (e_th + e_la)}, abs=1e-4)
+    assert abs(probs["TH"] / probs["LA"] - math.exp(3.0)) < 0.1  # one phone of weight 1 apart: ~20x odds
+
+
+def test_equal_scores_rank_by_country_code_whatever_the_input_order():
+    model = EvidenceModel(PARAMS)
+    a, b = _rec("x1", "phone", "1", ("TH", 0.5)), _rec("x2", "phone", "2", ("BR", 0.5))
+    for clues in ([a, b], [b, a]):
+        body = model.assess(clues)
+        assert [r["country"] for r in body["countries"]] == ["BR", "TH"]
+        assert body["countries"][0]["probability"] == body["countries"][1]["probability"] == 0.5
+
+
+def test_against_lists_only_clues_that_do_not_also_vote_for_the_leader_and_both_lists_are_capped():
+    model = EvidenceModel(PARAMS)
+    shared = _rec("shared", "phone", "+1", ("US", 0.9), ("CA", 0.8))  # votes for the leader too
+    only_ca = _rec("only_ca", "gps", "45,-75", ("CA", 0.5))
+    many = [_rec(f"us{i}", "phone", f"us{i}", ("US", 1.0)) for i in range(3)]
+    body = model.assess([shared, only_ca, *many])
+    assert body["countries"][0]["country"] == "US"
+    assert [(r["clue_id"], r["country"]) for r in body["against"]] == [("only_ca", "CA")]
+    # seven groups for the leader, seven clues against it: five of each are listed, strongest first
+    lead = [_rec(f"k{i}", "phone", f"n{i}", ("US", 1.0 - i * 0.01)) for i in range(7)]
+    rivals = [_rec(f"v{i}", "phone", f"m{i}", ("MX" if i % 2 else "CA", 0.9 - i * 0.1)) for i in range(7)]
+    body = model.assess(lead + rivals)
+    assert len(body["countries"][0]["support"]) == 5 and len(body["countries"][0]["clue_ids"]) == 7
+    weights = [r["weight"] for r in body["countries"][0]["support"]]
+    assert weights == sorted(weights, reverse=True)
+    assert [r["clue_id"] for r in body["against"]] == ["v0", "v1", "v2", "v3", "v4"]
