@@ -17,7 +17,9 @@ import pytest
 
 from clueextract.entities.gazetteer import (DATA_PATH, EXPECTED_SHA256, Gazetteer, GazetteerError,
                                             fold, normalize)
-from clueextract.entities.places import CONF_EXACT, PlaceMatcher
+from clueextract.entities.places import (CONF_EXACT, CONF_INNER, CONF_INNER_SHORT, FOLD_MIN_LEN, FUZZY_MIN_LEN,
+                                         FUZZY_MIN_POPULATION, FUZZY_TWO_EDITS_LEN, LOWERCASE_FACTOR, MAX_VOTES,
+                                         PlaceMatcher)
 from clueextract.records import Clue
 from clueextract.text.base import TextContext
 
@@ -170,6 +172,73 @@ def test_empty_and_odd_input(matcher):
     assert find(matcher, "\x00\ufffd" * 50) == []
 
 
+# -- the matcher's limits (entities/places.py), one rule each -------------------------------
+
+def test_folded_matches_need_length_and_whole_words(matcher):
+    """Folding drops accents, spaces and dots: short accented words and initials would fold
+    onto towns. Unaccented text (OCR loses accents) folds from 4 letters, other text from
+    FOLD_MIN_LEN; initials and syllables never join into a name."""
+    assert FOLD_MIN_LEN == 6
+    assert only(find(matcher, "Koln")).extra["match"] == "folded"   # 4 ASCII letters: Köln
+    assert find(matcher, "Kóln") == []                               # 4 letters with an accent: too short
+    assert find(matcher, "Tenés") == []                              # not Ténès (DZ): 5 letters, accented
+    assert find(matcher, "S. A. de C.") == []                        # initials, not Sa Dec (VN)
+    assert find(matcher, "Ba Tư Cổ") == []                           # syllables, not Batuco (CL)
+    assert top(only(find(matcher, "Sa Dec"))) == "VN" and top(only(find(matcher, "Batuco"))) == "CL"
+
+
+def test_a_name_in_lower_case_is_weaker(matcher):
+    cased, lower = only(find(matcher, "Bangkok")), only(find(matcher, "bangkok"))
+    assert top(lower) == "TH" and lower.confidence == pytest.approx(cased.confidence * LOWERCASE_FACTOR)
+    assert lower.countries[0].weight == pytest.approx(cased.countries[0].weight * LOWERCASE_FACTOR)
+    assert only(find(matcher, "BANGKOK")).confidence == cased.confidence  # capitals are a sign's style
+
+
+def test_fuzzy_matches_only_look_alike_glyphs_within_the_edit_limits(matcher):
+    """One word: only substitutions between look-alike glyphs, same length; at most one edit
+    below FUZZY_TWO_EDITS_LEN characters, two from there; never shorter than FUZZY_MIN_LEN."""
+    assert (FUZZY_MIN_LEN, FUZZY_TWO_EDITS_LEN) == (6, 12)
+    one = only(find(matcher, "Manchcster"))                        # e -> c, 10 letters
+    assert one.normalized == "Manchester" and one.extra["match"] == "fuzzy"
+    assert find(matcher, "Manchostor") == []                         # two look-alikes, 10 letters
+    assert find(matcher, "Manchestr") == []                          # a dropped letter is not a look-alike
+    two = only(find(matcher, "Johonnesburq"))                      # a -> o, g -> q, 12 letters
+    assert two.normalized == "Johannesburg" and top(two) == "ZA" and two.extra["similarity"] < 1
+    assert find(matcher, "Lyan") == []                               # 4 letters: too short to repair
+    assert top(only(find(matcher, "Lyon"))) == "FR"
+    cyr = only(find(matcher, "Новасибирск"))                       # Cyrillic: о -> а
+    assert cyr.normalized == "Novosibirsk" and top(cyr) == "RU" and cyr.extra["fuzzy"] is True
+
+
+def test_fuzzy_matches_reach_only_large_places(matcher):
+    """A misspelt small town is more likely another word than that town: below
+    FUZZY_MIN_POPULATION a city is matched exactly or not at all."""
+    gaz = matcher.gaz
+    assert all(p.population < FUZZY_MIN_POPULATION for p in gaz.lookup("kettering"))
+    assert find(matcher, "Ketterinq") == [] and only(find(matcher, "Kettering"))
+    # Rotterdam NL (868k) is reached through OCR damage, Rotterdam US (21k) only when written right
+    assert {v.country for v in only(find(matcher, "Rotterdam")).countries} == {"NL", "US"}
+    assert {v.country for v in only(find(matcher, "Rotterdom")).countries} == {"NL"}
+
+
+def test_a_name_shared_by_many_countries_votes_for_at_most_max_votes(matcher):
+    assert len({p.country for p in matcher.gaz.lookup("victoria")}) > MAX_VOTES
+    c = only(find(matcher, "Victoria"))
+    assert len(c.countries) == MAX_VOTES
+    weights = [v.weight for v in c.countries]
+    assert weights == sorted(weights, reverse=True)
+
+
+def test_short_names_inside_a_longer_unspaced_run_are_weaker_or_dropped(matcher):
+    alone, inner = only(find(matcher, "上海")), only(find(matcher, "我在上海工作"))
+    assert inner.normalized == alone.normalized == "Shanghai" and inner.extra["match"] == "inner"
+    assert (alone.confidence, inner.confidence) == (CONF_EXACT, CONF_INNER_SHORT)
+    assert inner.extra["span"] == [2, 4]
+    longer = only(find(matcher, "ベトナム語"))                        # 4 characters inside a run
+    assert longer.normalized == "Vietnam" and longer.confidence == CONF_INNER
+    assert find(matcher, "ファミリーマート") == []                       # 'ミリ' (Miri, MY): 2 kana inside a word
+
+
 # -- the data file -------------------------------------------------------------------------
 
 def test_packaged_file_is_verified_on_load(tmp_path):
@@ -193,16 +262,20 @@ def test_packaged_file_is_verified_on_load(tmp_path):
         Gazetteer.from_path(DATA_PATH, expected_sha256="0" * 64)
 
 
-def test_size_load_time_and_memory():
+def test_size_load_cpu_time_and_memory():
+    """CPU seconds, not wall-clock: on the shared 2-core build machine under a load average of
+    16 the load took 13-15 s of wall-clock time for 1.1-1.25 s of CPU (measured). The bounds are
+    generous (3x the CPU time, 1.6x the memory measured) and still catch a load that builds an
+    index per worker (a spaCy PhraseMatcher over the names: 13.6 s, +267 MB, places.py)."""
     assert DATA_PATH.stat().st_size <= 12 * 2**20
     code = ("import time, psutil; p = psutil.Process(); r0 = p.memory_info().rss; "
-            "t = time.perf_counter(); from clueextract.entities.gazetteer import Gazetteer; "
-            "g = Gazetteer.load(); print(time.perf_counter() - t, (p.memory_info().rss - r0) / 2**20)")
+            "t = time.process_time(); from clueextract.entities.gazetteer import Gazetteer; "
+            "g = Gazetteer.load(); print(time.process_time() - t, (p.memory_info().rss - r0) / 2**20)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=ROOT, timeout=120).stdout.split()
-    seconds, rss_mb = float(out[0]), float(out[1])
-    assert rss_mb <= 250, rss_mb
-    assert seconds <= 4, seconds  # ~1 s measured; headroom for a loaded 2-core machine
+                         cwd=ROOT, timeout=300).stdout.split()
+    cpu_s, rss_mb = float(out[0]), float(out[1])
+    assert rss_mb <= 250, rss_mb  # 158 MB measured
+    assert cpu_s <= 4, cpu_s
 
 
 def test_build_is_reproducible(tmp_path):
@@ -228,9 +301,9 @@ def test_matching_is_fast_on_sign_lines(matcher, manifest):
     assert len(lines) >= 190
     for line in lines:  # warm-up
         find(matcher, line)
-    times = []
+    times = []  # this thread's CPU time: a busy machine does not slow the matcher's own work
     for line in lines:
-        t = time.perf_counter()
+        t = time.thread_time()
         find(matcher, line)
-        times.append(time.perf_counter() - t)
-    assert statistics.median(times) < 0.002, statistics.median(times)  # ~0.1 ms measured
+        times.append(time.thread_time() - t)
+    assert statistics.median(times) < 0.002, statistics.median(times)  # ~0.1 ms measured: 20x room
