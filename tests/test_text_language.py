@@ -108,7 +108,7 @@ def test_candidates_restrict_and_fallback() -> None:
     ident = LanguageIdentifier(["th", "EN", "zh_Hant", "fil"])
     assert ident.candidates == ("en", "th", "tl", "zh")
     one = ident.identify("Fresh bread daily")  # one Latin candidate besides Tagalog
-    assert one is not None and one.code in ("en", "tl")
+    assert one is not None and one.code == "en" and one.alternatives[0][0] == "tl"  # measured en 0.84, tl 0.16
     cyr = ident.identify("Добро пожаловать")  # no Cyrillic candidate: small fallback set
     assert cyr is not None and cyr.code == "ru"
     assert normalize_code("zh-TW") == "zh" and normalize_code("iw") == "he"
