@@ -78,3 +78,16 @@ def test_store_schema_version_and_refuses_newer(tmp_path):
         assert "newer" in str(e)
     else:
         raise AssertionError("a store from a newer clueextract must be refused")
+
+
+def test_files_over_max_file_bytes_are_skipped_with_the_reason(small_evidence, tmp_path):
+    sizes = {p.name: p.stat().st_size for p in small_evidence.iterdir()}
+    limit = min(sizes.values()) - 1
+    case = tmp_path / "case"
+    report = scan([small_evidence], case=case, config=ScanConfig(max_file_bytes=limit))
+    assert report.processed == 0 and report.counts["skipped"] == 3
+    items = {r["path"]: r for r in read_jsonl(case / "clues.jsonl") if r["record"] == "item"}
+    for name, size in sizes.items():
+        assert items[name]["status"] == "skipped"
+        assert items[name]["error"] == f"file of {size} bytes exceeds max_file_bytes={limit}"
+        assert len(items[name]["sha256"]) == 64  # hashed and listed all the same
