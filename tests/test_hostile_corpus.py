@@ -8,7 +8,9 @@ peak RSS of the scan process stays under RSS_BOUND_MB, and the evidence is uncha
 RSS_BOUND_MB: measured peak of this scan 1.5-1.7 GB (the 79 MP zlib-bomb PNG, decoded and
 downscaled for OCR, is the largest item; models loaded: RapidOCR, Tesseract, lingua en/fr,
 Whisper base). Before the aspect-ratio guard in ocr/rapid.py the 20000x1 PNG alone reached
-20 GB and the scan was killed; 2.5 GB leaves room for allocator noise, not for a bomb.
+20 GB and the scan was killed. 3.5 GB, about twice the measured peak, leaves room for another
+glibc's or wheel's allocator behaviour and for RSS sampled while a worker is replaced, not for
+a bomb (an order of magnitude more).
 """
 from __future__ import annotations
 
