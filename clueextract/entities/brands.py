@@ -236,8 +236,9 @@ class BrandMatcher:
                     self._skel_by_len.setdefault(len(sk), []).append(sk)
 
     # ---- matching -------------------------------------------------------------------------
-    def find(self, text: str, ctx: TextContext) -> list[Clue]:
-        """Brand and organisation clues in `text`, in text order (longest match, no overlaps)."""
+    def find(self, text: str, ctx: TextContext, ocr_repair: bool = True) -> list[Clue]:
+        """Brand and organisation clues in `text`, in text order (longest match, no overlaps).
+        ocr_repair=False (speech transcripts): no OCR-skeleton matches."""
         if not text or not text.strip():
             return []
         folded = fold(text)
@@ -252,9 +253,10 @@ class BrandMatcher:
                     hits.append(_Hit(doc[i].idx, doc[i + n - 1].idx + len(doc[i + n - 1]), key))
         if self._substr and (is_unspaced(text) or _HANGUL.search(text)):
             hits.extend(self._substrings(folded))
-        hits = [h for h in hits if _bounded(folded, h) and self._case_ok(text, h, has_upper)]
+        hits = [h for h in hits if _bounded(folded, h) and not _glued_katakana(folded, h)
+                and self._case_ok(text, h, has_upper)]
         taken = _select(hits, self.targets)
-        if self.fuzzy and self._skel:
+        if self.fuzzy and ocr_repair and self._skel:
             taken = _select(taken + self._fuzzy_hits(doc, taken, has_upper), self.targets)
         return [self._clue(text, h, ctx) for h in sorted(taken, key=lambda h: h.start)
                 if self.report_global or self.targets[h.key].origin != "global"]
@@ -390,6 +392,18 @@ def _bounded(text: str, h: _Hit) -> bool:
     if not (is_unspaced(last) or _HANGUL.match(last)) and h.end < len(text) and _joins(text[h.end]):
         return False
     return True
+
+
+_KATAKANA = regex.compile(r"^[\p{Script=Katakana}\u30fc]+$")
+
+
+def _glued_katakana(text: str, h: _Hit) -> bool:
+    """A katakana name touching katakana on either side is part of a longer loanword
+    ("シティ" in "ソラシティ")."""
+    if not _KATAKANA.match(text[h.start:h.end]):
+        return False
+    return bool((h.start > 0 and _KATAKANA.match(text[h.start - 1]))
+                or (h.end < len(text) and _KATAKANA.match(text[h.end])))
 
 
 def _joins(c: str) -> bool:

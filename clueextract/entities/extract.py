@@ -5,8 +5,11 @@ from name-suggestion-index and the packs, pack terms (address words, legal forms
 dialect markers), and, when a lab has put one in the model directory, a statistical
 spaCy NER model. Overlapping matches of different matchers are resolved by keeping the
 longer span (a brand "Thailand Post" wins over the place "Thailand"); on equal spans
-the more specific kind wins. Then foreign mentions ("twinned with …", "made in …") have
-their votes set aside.
+the more specific kind wins. Place, brand and organisation names that are ordinary words
+of the text are dropped unless the line shows them to be names, with stricter rules for
+speech transcripts (precision.py). Then foreign mentions ("twinned with …", "made in …")
+have their votes set aside, within the line here and across the lines of one sign in
+`finish_item` (layout.py).
 """
 from __future__ import annotations
 
@@ -17,11 +20,15 @@ from ..packs import Pack
 from ..records import Clue
 from ..text.base import TextContext
 from .context import set_aside_foreign
+from .layout import set_aside_across_lines
 from .packterms import PackTermMatcher
 from .postal import postal_clues
+from .precision import NameCheck
 
 # on equal spans, the earlier kind wins
-KIND_PRIORITY = ("brand", "legal_form", "address_term", "dialect_marker", "organization", "place")
+# (a place before an organisation: NSI lists operators under place names, "北海道" for
+# Hokkaido's board of education)
+KIND_PRIORITY = ("brand", "legal_form", "address_term", "dialect_marker", "place", "organization")
 
 
 def _resolve_overlaps(clues: list[Clue]) -> list[Clue]:
@@ -46,18 +53,26 @@ class EntityExtractor:
 
         packs = list(packs)
         self.terms = PackTermMatcher(packs)
-        self.brands = BrandMatcher(packs)
+        self.brands = BrandMatcher(packs, report_global=True)  # global brands claim their span, then go
         self.places = PlaceMatcher()
+        self.names = NameCheck([(p.language, p.scripts) for p in packs]
+                               + [(p.data["language"].get("iso639_3", ""), p.scripts) for p in packs])
         path = find_model(model_dir) if model_dir else None
         self.ner = StatisticalNer(path) if path else None
 
-    def find(self, text: str, ctx: TextContext) -> list[Clue]:
+    def find(self, text: str, ctx: TextContext, speech: bool = False) -> list[Clue]:
+        """Entity clues of one OCR line (speech=False) or transcript segment (speech=True):
+        a transcript gets no OCR-repair matches and the stricter name rules of precision.py."""
         found = self.terms.find(text, ctx)
         for m in (self.places, self.brands):
-            found += m.find(text, ctx)
+            found += m.find(text, ctx, ocr_repair=not speech)
         if self.ner is not None:
             found += self._statistical(text, ctx)
-        out = _resolve_overlaps(found)
+        found = self.names.filter(text, found, ctx, speech=speech)
+        # A brand of many countries (Honda, Shell) is a brand, not the town of the same name:
+        # it takes part in the overlap resolution, then is dropped (it points nowhere).
+        out = [c for c in _resolve_overlaps(found) if not (c.kind in ("brand", "organization")
+                                                           and c.extra.get("global"))]
         set_aside_foreign(text, out)
         return out
 
@@ -75,7 +90,9 @@ class EntityExtractor:
         return out
 
     def finish_item(self, clues: list[Clue]) -> list[Clue]:
-        """Item-level clues that need the whole item: postal codes next to a matching place."""
+        """Item-level work that needs the whole item: foreign mentions whose name is on the
+        next line of the same sign (set aside in place), then postal codes next to a matching place."""
+        set_aside_across_lines(clues)
         texts = [c for c in clues if c.kind in ("ocr_text", "speech_segment")]
         return postal_clues(texts, clues)
 

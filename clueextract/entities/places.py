@@ -170,7 +170,7 @@ class PlaceMatcher:
 
     # -- spaced scripts --------------------------------------------------------------------
 
-    def _spaced(self, text: str) -> list[_Hit]:
+    def _spaced(self, text: str, ocr_repair: bool = True) -> list[_Hit]:
         doc = self.nlp.make_doc(text)
         toks = [(t.idx, t.idx + len(t.text), t.text) for t in doc]
         ok = [not _UNSPACED_RUN.search(s) and (any(c.isalpha() for c in s) or s in _CONNECTORS)
@@ -208,7 +208,8 @@ class PlaceMatcher:
                 i += 1
             if hit is not None:
                 hits.append(hit)
-        hits.extend(self._fuzzy(text, toks, ok, covered))
+        if ocr_repair:
+            hits.extend(self._fuzzy(text, toks, ok, covered))
         return hits
 
     def _hangul_suffix(self, tok: tuple[int, int, str]) -> Optional[_Hit]:
@@ -311,7 +312,7 @@ class PlaceMatcher:
                         continue
                     key = norm[i:j]
                     places = self.gaz.lookup(key)
-                    if not places or key in self.stop:
+                    if not places or key in self.stop or _glued_kana(norm, i, j):
                         continue
                     hit = self._unspaced_hit(key, places, starts[i], ends[j - 1], i == 0 and j == n)
                     if hit is not None:
@@ -340,12 +341,13 @@ class PlaceMatcher:
 
     # -- public ----------------------------------------------------------------------------
 
-    def find(self, text: str, ctx: TextContext) -> list[Clue]:
-        """All place names in `text`, one clue per non-overlapping span, in text order."""
+    def find(self, text: str, ctx: TextContext, ocr_repair: bool = True) -> list[Clue]:
+        """All place names in `text`, one clue per non-overlapping span, in text order.
+        ocr_repair=False (speech transcripts): no look-alike-digit or edit-distance matches."""
         if not text or not text.strip():
             return []
         hits = self._unspaced(text)
-        hits.extend(self._spaced(text))
+        hits.extend(self._spaced(text, ocr_repair))
         hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
         out: list[Clue] = []
         last_end = -1
@@ -428,6 +430,20 @@ def _ocr_plausible(query: str, cand: str) -> bool:
     if len(query) != len(cand):
         return False
     return all(a == b or _CONFUSABLE.get(a, a) == _CONFUSABLE.get(b, b) for a, b in zip(query, cand))
+
+
+_HIRA = regex.compile(r"^[\p{Script=Hiragana}\u30fc]+$")
+_KATA = regex.compile(r"^[\p{Script=Katakana}\u30fc\uff9e\uff9f]+$")
+
+
+def _glued_kana(run: str, i: int, j: int) -> bool:
+    """True when run[i:j] is all hiragana or all katakana and the same kana touches it on
+    either side: part of a longer word ("タイ" in "フルタイム", "なります" after "に")."""
+    key = run[i:j]
+    for rx in (_HIRA, _KATA):
+        if rx.match(key):
+            return bool((i > 0 and rx.match(run[i - 1])) or (j < len(run) and rx.match(run[j])))
+    return False
 
 
 def _inside_word(text: str, s: int, e: int) -> bool:

@@ -58,13 +58,13 @@ class TextClueExtractor:
         out.extend(find_currencies(text, ctx))
         out.extend(find_registration_numbers(text, ctx))
         if self.entities is not None:
-            out.extend(self.entities.find(text, ctx))
+            out.extend(self.entities.find(text, ctx, speech=spoken_language is not None))
         for c in out:
             c.parent = text_clue
         return out
 
     def finish_item(self, clues: list[Clue]) -> list[Clue]:
-        """Clues that need the whole item (licence plates read as whole OCR boxes, postal codes beside
-        a matching place); call once per item."""
+        """Clues that need the whole item (licence plates read as whole OCR boxes; foreign mentions
+        across the lines of a sign; postal codes beside a matching place); call once per item."""
         out = find_plates(clues)
         return out + (self.entities.finish_item(clues) if self.entities is not None else [])
