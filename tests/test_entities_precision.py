@@ -164,7 +164,9 @@ def test_wordfreq_never_touches_the_network(tmp_path):
     counts = tmp_path / "net.json"
     code = ("from clueextract.entities.precision import zipf\n"
             "for lang in ('en','de','pt','id','ms','zh','ja','ko','fil','vi','ar','ru'):\n"
-            "    zipf('halle', lang); zipf('中間', lang)\n")
+            "    zipf('halle', lang); zipf('中間', lang)\n"
+            "from clueextract.text.hanvariant import read\n"
+            "assert read('見達汽車修理廠').variant == 'Hant' and read('東京駅').japanese\n")
     subprocess.run([sys.executable, str(NETWORK_COUNTER), str(counts), "-c", code], check=True, timeout=300,
                    cwd=ROOT)
     assert json.loads(counts.read_text()) == []

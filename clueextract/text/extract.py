@@ -9,6 +9,7 @@ from ..records import Clue
 from .base import TextContext
 from .currency import find_currencies
 from .domains import find_domains_and_emails
+from .hanvariant import han_clues
 from .language import LanguageIdentifier, language_clue
 from .phones import find_phones
 from .plates import find_plates
@@ -64,7 +65,9 @@ class TextClueExtractor:
         return out
 
     def finish_item(self, clues: list[Clue]) -> list[Clue]:
-        """Clues that need the whole item (licence plates read as whole OCR boxes; foreign mentions
-        across the lines of a sign; postal codes beside a matching place); call once per item."""
-        out = find_plates(clues)
+        """Clues that need the whole item (licence plates read as whole OCR boxes; Traditional or
+        Simplified Chinese and written Cantonese over all OCR lines, which one Japanese line rules
+        out; foreign mentions across the lines of a sign; postal codes beside a matching place);
+        call once per item."""
+        out = find_plates(clues) + han_clues(clues)
         return out + (self.entities.finish_item(clues) if self.entities is not None else [])
