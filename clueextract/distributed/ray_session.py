@@ -20,7 +20,7 @@ Ray 2.60 (requirements.lock) and its token (docs.ray.io ray-security/token-auth)
   is never sent to it and ~/.ray/auth_token is neither read nor written: `ray.init()`
   writes a new token there when it finds none). Its sessions live in a temp dir made for
   the scan (RayOptions.temp_dir, else RAY_TMPDIR, else the system temp dir: a short path,
-  as Ray's sockets must fit in 107 bytes), removed when the scan ends.
+  as Ray's socket paths must fit in 107 bytes), removed when the scan ends.
 - Every variable set here is put back when the scan ends (scans also run in-process).
 """
 from __future__ import annotations
@@ -38,6 +38,9 @@ from typing import Iterator, Optional
 from ..workers.queue import WorkerError
 
 PROBE_TIMEOUT_S = 5.0
+# Ray puts session_<date>_<time>_<usec>_<pid>/sockets/plasma_store (up to 66 bytes) under its
+# temp dir, and a Unix socket path holds at most 107.
+MAX_TEMP_DIR = 40
 TOKEN_HELP = ("put the head's token (`ray get-auth-token` on the head) in ~/.ray/auth_token "
               "or in a file named by RAY_AUTH_TOKEN_PATH")
 # Variables this module may change for the scan's lifetime, restored at close.
@@ -176,7 +179,10 @@ class RaySession:
             from ray._private.authentication.authentication_token_generator import generate_new_authentication_token
 
             root = temp_root or os.environ.get("RAY_TMPDIR") or tempfile.gettempdir()
-            self.temp_dir = tempfile.mkdtemp(prefix="clueextract-ray-", dir=root)
+            self.temp_dir = tempfile.mkdtemp(prefix="ce-ray-", dir=root)
+            if len(self.temp_dir.encode()) > MAX_TEMP_DIR:
+                raise WorkerError(f"--ray local: Ray's socket paths must fit in 107 bytes, and a temp dir in {root} "
+                                  f"leaves too little room: set RAY_TMPDIR to a shorter folder")
             os.environ["RAY_AUTH_MODE"] = "token"
             os.environ["RAY_AUTH_TOKEN"] = generate_new_authentication_token()
             _refresh_auth()
