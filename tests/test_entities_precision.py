@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from clueextract.config import default_packs_dir
-from clueextract.entities.precision import SETTINGS_PATH, NameCheck, PrecisionSettings, zipf
+from clueextract.entities.precision import SETTINGS_PATH, NameCheck, PrecisionSettings
+from clueextract.entities.wordfreqs import zipf
 from clueextract.packs import Candidates, select
 from clueextract.records import Clue, Source
 from clueextract.text.extract import TextClueExtractor
@@ -162,7 +163,7 @@ def test_word_frequencies_are_wordfreqs():
 
 def test_wordfreq_never_touches_the_network(tmp_path):
     counts = tmp_path / "net.json"
-    code = ("from clueextract.entities.precision import zipf\n"
+    code = ("from clueextract.entities.wordfreqs import zipf\n"
             "for lang in ('en','de','pt','id','ms','zh','ja','ko','fil','vi','ar','ru'):\n"
             "    zipf('halle', lang); zipf('中間', lang)\n"
             "from clueextract.text.hanvariant import read\n"

@@ -8,9 +8,7 @@ first for a London recording). A string match alone is not evidence; this module
 after the matchers ran, which place/brand/organisation clues of one line count.
 
 How:
-- Commonness from `wordfreq` (3.1.1, its word lists ship inside the wheel; nothing is ever
-  downloaded - tests/test_entities_precision.py proves it under the network audit hook):
-  the Zipf frequency of the matched name in the languages the text may be in (a transcript:
+- Commonness from `wordfreq` (wordfreqs.py): the Zipf frequency of the matched name in the languages the text may be in (a transcript:
   the spoken language; an OCR line: its identified language, else every active pack's
   language that writes the name's script; Latin names also in English). A place name is
   common when its frequency is higher than the place's population prior explains
@@ -27,41 +25,28 @@ How:
 """
 from __future__ import annotations
 
-import gzip
 import json
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence
+from typing import Iterable, Optional, Sequence
 
 import regex
 
 from ..records import Clue, CountryVote
 from ..text.base import TextContext
 from .gazetteer import normalize
+from .wordfreqs import home_languages, name_script, wordfreq_languages, zipf
 
 SETTINGS_PATH = Path(__file__).resolve().parent.parent / "data" / "entity_precision.json"
 CHECKED_KINDS = frozenset({"place", "brand", "organization"})
 CONTEXT_KINDS = frozenset({"address_term", "legal_form"})
 
 _CASED = regex.compile(r"[\p{Script=Latin}\p{Script=Cyrillic}\p{Script=Greek}\p{Script=Armenian}]")
-_SCRIPT_OF = (("Hang", regex.compile(r"\p{Script=Hangul}")),
-              ("Jpan", regex.compile(r"[\p{Script=Hiragana}\p{Script=Katakana}]")),
-              ("Hani", regex.compile(r"\p{Script=Han}")),
-              ("Latn", regex.compile(r"\p{Script=Latin}")),
-              ("Cyrl", regex.compile(r"\p{Script=Cyrillic}")),
-              ("Grek", regex.compile(r"\p{Script=Greek}")),
-              ("Arab", regex.compile(r"\p{Script=Arabic}")),
-              ("Hebr", regex.compile(r"\p{Script=Hebrew}")),
-              ("Deva", regex.compile(r"\p{Script=Devanagari}")),
-              ("Beng", regex.compile(r"\p{Script=Bengali}")),
-              ("Taml", regex.compile(r"\p{Script=Tamil}")),
-              ("Thai", regex.compile(r"\p{Script=Thai}")))
 _WORD = regex.compile(r"[\p{L}\p{M}][\p{L}\p{M}'\u2019.\-]*")
 _POSTAL = regex.compile(r"(?<![\p{N}\p{L}])\p{N}{4,6}(?![\p{N}\p{L}])")
 _SENTENCE_END = frozenset(".!?:;。！？\n")
-_WHISPER_NO_DICT = frozenset({"ja", "ko", "zh"})  # wordfreq tokenizes these with MeCab/jieba: look up whole keys
 
 
 @dataclass(frozen=True)
@@ -126,75 +111,6 @@ def default_settings() -> PrecisionSettings:
     return PrecisionSettings.load()
 
 
-# -- word frequencies ---------------------------------------------------------------------
-
-@lru_cache(maxsize=1)
-def _wordfreq() -> Any:
-    import wordfreq
-
-    return wordfreq
-
-
-@lru_cache(maxsize=1)
-def _simplified_map() -> dict[int, str]:
-    """wordfreq's own Traditional -> Simplified character map (its Chinese list is Simplified).
-    Read from the data file directly: wordfreq.chinese imports jieba, which is not installed."""
-    import msgpack
-    from wordfreq.util import data_path
-
-    with gzip.open(data_path("_chinese_mapping.msgpack.gz")) as f:
-        return msgpack.load(f, raw=False, strict_map_key=False)
-
-
-@lru_cache(maxsize=1024)
-def _home_languages(cc: str, min_percent: float) -> frozenset[str]:
-    """Languages of a country's own people (CLDR via babel): official, or spoken by at
-    least `min_percent` % of the population."""
-    from babel.languages import get_territory_language_info
-
-    out: set[str] = set()
-    try:
-        info = get_territory_language_info(cc)
-    except Exception:  # an unknown code: no home language
-        info = {}
-    for lang, d in info.items():
-        if d.get("official_status") in ("official", "de_facto_official") or \
-                d.get("population_percent", 0) >= min_percent:
-            out.add(lang.split("_")[0])
-    if "zh" in out:
-        out.add("yue")
-    if "tl" in out or "fil" in out:
-        out.update(("tl", "fil"))
-    return frozenset(out)
-
-
-@lru_cache(maxsize=1)
-def wordfreq_languages() -> frozenset[str]:
-    return frozenset(_wordfreq().available_languages("small"))
-
-
-@lru_cache(maxsize=65536)
-def zipf(word: str, lang: str, wordlist: str = "small") -> float:
-    """Zipf frequency of `word` (a normalised name) in `lang`; 0.0 when unknown."""
-    if lang not in wordfreq_languages():
-        return 0.0
-    wf = _wordfreq()
-    if lang in _WHISPER_NO_DICT:
-        key = word.translate(_simplified_map()) if lang == "zh" else word
-        freq = wf.get_frequency_dict(lang, wordlist).get(key.casefold(), 0.0)
-    else:
-        freq = wf.word_frequency(word, lang, wordlist=wordlist)
-    return round(math.log10(freq) + 9, 2) if freq > 0 else 0.0
-
-
-def name_script(name: str) -> Optional[str]:
-    """ISO 15924 code of the first script found in `name` (kana before Han: Japanese)."""
-    for code, rx in _SCRIPT_OF:
-        if rx.search(name):
-            return code
-    return None
-
-
 # -- the check ------------------------------------------------------------------------------
 
 @dataclass
@@ -246,8 +162,6 @@ class NameCheck:
                    or self.settings.default_languages_by_script.get(script or "", ()))
         if script == "Latn" and self.settings.ocr.also_english_for_latin and "en" not in out:
             out.append("en")
-        if script in ("Hani", "Jpan"):  # Han names: Chinese and Japanese words alike
-            out.extend(x for x in self.settings.default_languages_by_script.get(script, ()) if x not in out)
         return tuple(out)
 
     def commonness(self, key: str, words: int, langs: Iterable[str], places: Sequence[dict],
@@ -276,7 +190,7 @@ class NameCheck:
             if not z0 or z < (s.brand_common_zipf if brand else s.place_common_zipf):
                 continue
             if not brand and not lowercase:
-                if any(lang in _home_languages(p.get("country", ""), s.home_language_min_percent)
+                if any(lang in home_languages(p.get("country", ""), s.home_language_min_percent)
                        and math.log10(max(1.0, self._prior_of(p))) >= z + s.fame_margin for p in places):
                     return None  # a name in its own country's language: the text may be in it
                 if not alternate and prior and math.log10(prior) >= z + s.foreign_fame_margin:
