@@ -131,7 +131,7 @@ def test_parsers_raise_only_known_hash_error_on_mutated_input():
     """A cheap, deterministic mutation fuzz over every fixture (the atheris harness can reuse the parsers)."""
     rnd = random.Random(6)
     seeds = [p.read_bytes() for p in sorted(FIX.iterdir()) if p.suffix in (".json", ".csv", ".txt")]
-    runs = 0
+    refused = parsed = 0
     for seed in seeds:
         for _ in range(150):
             b = bytearray(seed)
@@ -144,15 +144,17 @@ def test_parsers_raise_only_known_hash_error_on_mutated_input():
                 else:
                     del b[i:i + rnd.randint(1, 40)]
             for parse in (parse_vics, parse_icse, parse_list):
-                runs += 1
                 try:
                     out = parse(bytes(b), "m")
                     out = out[1] if isinstance(out, tuple) else out
                 except KnownHashError as e:
                     assert str(e).startswith("m: ")
+                    refused += 1
                 else:
                     assert all(e.md5 or e.sha1 or e.sha256 for e in out)
-    assert runs == len(seeds) * 150 * 3
+                    parsed += 1
+    # the mutations reach both ends: clear refusals, and lists still read (every entry with a hash)
+    assert refused >= 1000 and parsed >= 50, (refused, parsed)  # measured 3052 and 98 (seed 6)
 
 
 # -- the set, the mapping ---------------------------------------------------------
