@@ -47,7 +47,10 @@ def test_doctor_says_where_speech_and_ocr_run():
     device, compute, _ = whisper.pick_device(_base_folder())
     row = next(line for line in out.splitlines() if "ASR device" in line)
     assert f"{device} {compute}" in row, out
-    assert any("OCR device" in line for line in out.splitlines()), out
+    from clueextract.ocr.rapid import onnx_device
+
+    ocr_row = next(line for line in out.splitlines() if "OCR device" in line)
+    assert onnx_device() in ocr_row.split(), ocr_row  # the device RapidOCR really uses, not only the label
 
 
 def test_ocr_stays_on_cpu_unless_asked_and_only_goes_to_cuda_when_a_session_gets_it():

@@ -2,6 +2,8 @@
 8 kHz telephone audio, a WAV header that lies about its size."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from audio_tools import corrupt_middle, decode_pcm, eight_channel, lying_wav, video_only_mp4, wav_bytes
@@ -38,8 +40,12 @@ def _spans(clues):
 
 def test_every_file_recorded_and_scan_finished(bad_audio_scan):
     items, _ = bad_audio_scan
-    assert len(items) == 7
-    assert all(it["status"] in ("done", "error", "skipped") for it in items.values())
+    status = {name: it["status"] for name, it in items.items()}
+    # odd but readable: done; the stream corrupted in the middle is done with its bad packets
+    # skipped, or an error that keeps what came before the damage (test below), by the decoder's luck
+    assert status.pop("corrupt_middle.ogg") in ("done", "error")
+    assert status == {name: "done" for name in ("no_audio.mp4", "silence.wav", "zero_length.wav", "eight_channels.wav",
+                                                 "telephone_8k.wav", "lying_header.wav")}, status
 
 
 def test_no_audio_stream_silence_and_zero_length_give_no_speech(bad_audio_scan):
@@ -55,8 +61,10 @@ def test_odd_but_valid_audio_is_still_understood(bad_audio_scan, name):
     items, clues = bad_audio_scan
     assert items[name]["status"] == "done", items[name]
     assert _spans(clues[name]) == ["en"], name
-    text = " ".join(c["normalized"] for c in clues[name] if c["kind"] == "speech_segment")
-    assert "station" in text or "bridge" in text, text
+    heard = set(re.findall(r"[^\W\d_]+", " ".join(c["normalized"] for c in clues[name] if c["kind"] == "speech_segment")))
+    # the London sample's words (manifest_audio.json), whole words: all 4 heard in each file
+    # (measured), one of slack for another CPU's kernels
+    assert len({"station", "bridge", "river", "library"} & heard) >= 3, heard
 
 
 def test_corrupt_stream_keeps_partial_results(bad_audio_scan):
