@@ -43,6 +43,7 @@ PROBE_TIMEOUT_S = 5.0
 MAX_TEMP_DIR = 40
 TOKEN_HELP = ("put the head's token (`ray get-auth-token` on the head) in ~/.ray/auth_token "
               "or in a file named by RAY_AUTH_TOKEN_PATH")
+_CHECKED: set[tuple] = set()  # (address, token settings) that answered
 # Variables this module may change for the scan's lifetime, restored at close.
 _ENV = ("RAY_USAGE_STATS_ENABLED", "RAY_AUTH_MODE", "RAY_AUTH_TOKEN")
 
@@ -136,7 +137,9 @@ def check_access(address: str) -> None:
     except ImportError as e:
         raise WorkerError(f"--ray needs the ray package ({e})") from None
     _client_auth(address)
-
+    key = (address, *(os.environ.get(k) for k in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH")))
+    if key in _CHECKED:  # the CLI checks before the scan, the scan's RaySession again
+        return
     try:
         with _quiet_stderr():
             InnerGcsClient.standalone(address, None, int(PROBE_TIMEOUT_S * 1000))
@@ -151,6 +154,7 @@ def check_access(address: str) -> None:
         raise RayAuthError(f"cannot use Ray at {address!r}: {why}; {TOKEN_HELP}") from None
     except RayError as e:
         raise WorkerError(f"cannot reach Ray at {address!r}: {e}") from None
+    _CHECKED.add(key)
 
 
 class RaySession:
