@@ -52,10 +52,19 @@ FUZZ_SECONDS ?= 60
 fuzz: $(STAMP)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python fuzz/run.py
 
-# Top-1 / top-3 jurisdiction accuracy on the samples manifest, per clue kind (scan resumes if eval-case exists)
+# Accuracy report, synthetic samples and the real set's tune/check parts side by side (benchmarks/eval.py,
+# eval/real/README.md). Scans go to eval-case/, eval-real-tune/, eval-real-check/ and resume, so a rerun
+# only reports. One part: make eval EVAL_PARTS=real-check
+EVAL_PARTS ?= samples real-tune real-check
 eval: $(STAMP)
-	$(BIN)/clueextract scan samples_benign --case eval-case --quiet
-	$(BIN)/python benchmarks/eval.py --case eval-case --samples samples_benign
+	@set -e; for p in $(EVAL_PARTS); do case $$p in \
+	  samples) $(BIN)/clueextract scan samples_benign --case eval-case --quiet ;; \
+	  real-tune|real-check) $(BIN)/clueextract scan $$($(BIN)/python benchmarks/eval.py --list $$p) --case eval-$$p --quiet ;; \
+	  *) echo "unknown EVAL_PARTS entry: $$p (samples, real-tune, real-check)" >&2; exit 2 ;; \
+	esac; done
+	$(BIN)/python benchmarks/eval.py --parts $(subst $(eval_space),$(eval_comma),$(strip $(EVAL_PARTS)))
+eval_comma := ,
+eval_space := $(subst ,, )
 
 # Regenerate samples_benign/ (needs fonts and espeak-ng: make system-deps)
 samples: $(STAMP)
