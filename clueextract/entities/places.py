@@ -77,6 +77,7 @@ _UNSPACED_RUN = regex.compile(
 _HAN_KANA = regex.compile(r"^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u30fc\u3005\u3006]+$")
 _KANA = regex.compile(r"[\p{Script=Hiragana}\p{Script=Katakana}\u30fc]")
 _HANGUL = regex.compile(r"^\p{Script=Hangul}+$")
+COUNTRY_WORDS = ("ประเทศ", "ປະເທດ", "ប្រទេស", "နိုင်ငံ")  # "country" in Thai, Lao, Khmer, Burmese
 _FUZZY_SCRIPT = regex.compile(r"^[\p{Script=Latin}\p{Script=Cyrillic}][\p{Script=Latin}\p{Script=Cyrillic}\p{M}' .\-]*$")
 _CASED = regex.compile(r"[\p{Script=Latin}\p{Script=Cyrillic}\p{Script=Greek}]")
 _CONNECTORS = {"-", "'", ".", "\u2019"}
@@ -314,7 +315,8 @@ class PlaceMatcher:
                     places = self.gaz.lookup(key)
                     if not places or key in self.stop or _glued_kana(norm, i, j):
                         continue
-                    hit = self._unspaced_hit(key, places, starts[i], ends[j - 1], i == 0 and j == n)
+                    edge = i == 0 or j == n or norm[:i].endswith(COUNTRY_WORDS)
+                    hit = self._unspaced_hit(key, places, starts[i], ends[j - 1], i == 0 and j == n, edge)
                     if hit is not None:
                         break
                 if hit is not None:
@@ -325,7 +327,8 @@ class PlaceMatcher:
         return hits
 
     @staticmethod
-    def _unspaced_hit(key: str, places: list[Place], s: int, e: int, whole: bool) -> Optional[_Hit]:
+    def _unspaced_hit(key: str, places: list[Place], s: int, e: int, whole: bool,
+                      edge: bool = True) -> Optional[_Hit]:
         if whole:
             return _Hit(s, e, key, tuple(places), "exact", CONF_EXACT)
         country = any(p.kind == "country" for p in places)
@@ -333,7 +336,10 @@ class PlaceMatcher:
             return None  # "ミリ" (Miri) inside "ファミリーマート"
         if _HAN_KANA.match(key):
             conf = CONF_INNER if len(key) >= 3 or country else CONF_INNER_SHORT
-        elif len(key) >= 5 or country:
+        elif len(key) >= 5 or (country and edge):
+            # a short country name (Thai "ลาว", "ไทย") counts at either end of the run or after
+            # the word "country" ("ประเทศลาว"): in the middle it is a syllable of another word
+            # (or of OCR garbage: "ทลาวทว" read off a Hebrew page)
             conf = CONF_INNER
         else:
             return None
