@@ -35,9 +35,16 @@ def test_models_list_and_verify():
     from clueextract.models import registry
 
     proc = run_cli("models", "verify")
-    present = [m for m in registry() if not m.optional or m.path() is not None and m.path().is_file()]
+    # one line per registered model: "ok  NAME SHA256" when found and verified
+    rows = {parts[1]: parts for parts in (line.split() for line in proc.stderr.splitlines()) if len(parts) >= 3}
+    assert set(rows) == {m.name for m in registry()}
     assert len([m for m in registry() if not m.optional]) == 5
-    assert proc.stderr.count("ok ") == len(present)  # the optional EasyOCR weights count when installed
+    for m in registry():
+        present = m.path() is not None and m.path().is_file()
+        if not m.optional or present:  # the optional EasyOCR weights are verified when installed
+            assert rows[m.name][0] == "ok" and rows[m.name][2] == m.sha256, rows[m.name]
+        else:
+            assert rows[m.name][0] == "BAD" and "missing" in " ".join(rows[m.name][3:]), rows[m.name]
     listing = json.loads(run_cli("models", "list", "--json").stdout)
     by_name = {m["name"]: m for m in listing}
     assert by_name["PP-OCRv6_rec_small"]["sha256"].startswith("6f327246b50388f3")
@@ -62,3 +69,32 @@ def test_export_formats_and_review_log(tmp_path, small_evidence):
     run_cli("export", str(case), "--format", "md", "-o", str(tmp_path / "s.md"))
     assert "## Series" in (tmp_path / "s.md").read_text(encoding="utf-8")
     shutil.rmtree(case)
+
+
+def test_series_by_none_and_a_packs_dir_of_ones_own(tmp_path, small_evidence, monkeypatch):
+    """--series-by none: every item in one series named after the evidence root, whatever its
+    folder. --packs-dir: the packs come from that folder only (the run record names each pack
+    with the SHA-256 of the file read). CLUEEXTRACT_PACKS points `packs list` there too."""
+    import hashlib
+
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    shutil.copy2(ROOT / "language_packs" / "en.yaml", packs / "en.yaml")
+    sub = small_evidence / "deeper" / "folder"
+    sub.mkdir(parents=True)
+    shutil.copy2(sorted(small_evidence.glob("*.jpg"))[0], sub / "copy.jpg")
+    case = tmp_path / "case"
+    run_cli("scan", str(small_evidence), "--case", str(case), "--series-by", "none", "--packs-dir", str(packs),
+            "--quiet")
+    recs = read_jsonl(case / "clues.jsonl")
+    items = [r for r in recs if r["record"] == "item"]
+    assert len(items) == 4 and {r["series"] for r in items} == {small_evidence.name}
+    assert "deeper/folder/copy.jpg" in {r["path"] for r in items}
+    run = recs[0]
+    assert run["engines"]["packs"] == {"en": hashlib.sha256((packs / "en.yaml").read_bytes()).hexdigest()}
+    assert run["engines"]["candidate_languages"] == ["en"]
+    proc = run_cli("scan", str(small_evidence), "--case", str(tmp_path / "c2"), "--series-by", "drawer", check=False)
+    assert proc.returncode == 2 and "--series-by must be 'folder' or 'none'" in proc.stderr
+    monkeypatch.setenv("CLUEEXTRACT_PACKS", str(packs))
+    listed = run_cli("packs", "list").stdout.split()
+    assert "en" in listed and "th" not in listed, listed
