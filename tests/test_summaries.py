@@ -68,7 +68,8 @@ def test_thai_series_leads_with_th_quoted_clue_and_desk(samples_case):
     sec = sec[:sec.index("</section>")]
     first = sec[sec.index("<tr><td class=\"num\">1</td>"):].split("</tr>")[0]
     assert "<b>TH</b> Thailand" in first and "South-eastern Asia" in first
-    assert "<h4>Why TH Thailand</h4>" in sec and "bangkok_market/" in sec
+    link = re.search(r'<a href="#(series-bangkok_market-[0-9a-f]{6}-why-TH)"><b>TH</b> Thailand</a>', first)
+    assert link and f'<h4 id="{link.group(1)}">Why TH Thailand</h4>' in sec and "bangkok_market/" in sec
 
 
 def test_languages_heard_list_german_with_spans(samples_case):
