@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+import time
 
 import psutil
 import pytest
@@ -15,9 +16,10 @@ from clueextract.process import thread_budget
 from clueextract.records import Clue, ItemResult, Source
 from clueextract.store import MIGRATIONS, SCHEMA_VERSION, CaseStore
 from clueextract.workers import CaseBusy, Outcome, case_lock, run_queue
+from clueextract.workers.queue import QueueResult
 
 from conftest import run_cli
-from scan_tools import PICK, events_of, integrity, query, start_scan
+from scan_tools import PICK, events_of, integrity, query, start_scan, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +51,10 @@ def test_two_workers_equal_one_worker(reference, tmp_path):
     assert all(w["peak_rss_mb"] > 100 for w in end["workers"])  # models loaded in each worker
 
 
+def _claims(case) -> int:
+    return query(case, "SELECT COUNT(*) FROM items WHERE claim_token IS NOT NULL")[0][0]
+
+
 def test_worker_killed_mid_run_every_item_done_exactly_once(reference, tmp_path):
     ev, _, ref = reference
     case = tmp_path / "case"
@@ -57,8 +63,22 @@ def test_worker_killed_mid_run_every_item_done_exactly_once(reference, tmp_path)
     for line in proc.stderr:
         lines.append(line)
         if killed is None and '"event": "item"' in line:
-            victim = _workers(proc.pid)[0]  # both workers hold an item now: 5 of 6 are left
+            # Hold both workers (SIGSTOP), and wait until the driver has handed each of them an
+            # item (two claims; 5 of 6 items are left): the worker that sent the first result is
+            # idle until then, and killing an idle worker costs no item (the race this replaced).
+            workers = _workers(proc.pid)
+            for w in workers:
+                w.suspend()
+            try:
+                wait_for(lambda: _claims(case) == 2, timeout=60, step=0.05)
+            except AssertionError:
+                for w in [*workers, psutil.Process(proc.pid)]:
+                    w.kill()
+                raise
+            time.sleep(0.2)  # the second hand-out's pipe write follows its claim
+            victim, other = workers
             victim.kill()
+            other.resume()
             killed = victim.pid
     assert proc.wait() == 0, lines
     events = events_of(lines)
@@ -197,6 +217,71 @@ def test_a_stale_claim_commits_nothing(tmp_path):
     assert not store.commit_result("x", "error", "again", [], {}, "h", run_id, claim="new")
     assert store.get_item("x")["status"] == "done" and store.get_item("x")["error"] is None
     store.close()
+
+
+class InterruptedWhileWaiting(Scripted):
+    """Ctrl-C lands while the queue waits for its second batch; meanwhile one result had
+    already arrived (what `drain` hands over), plus a copy of one already committed."""
+
+    def __init__(self, fates):
+        super().__init__(fates)
+        self.waits = 0
+        self.arrived: list[Outcome] = []
+
+    def wait(self, timeout):
+        self.waits += 1
+        got = super().wait(timeout)  # the first batch: a; then b, whose result arrives as Ctrl-C comes
+        if self.waits == 1:
+            self.arrived = list(got)  # a is delivered again at the interrupt: it must not commit twice
+            return got
+        self.arrived += got
+        raise KeyboardInterrupt
+
+    def drain(self):
+        return self.arrived
+
+
+def test_ctrl_c_commits_what_already_arrived_and_gives_back_only_its_own_claims(tmp_path):
+    fates = {"a": ["ok"], "b": ["ok"], "c": ["ok"], "d": ["ok"]}
+    store, run_id = _pending_store(tmp_path / "c", [*fates, "z"])
+    assert run_id == 1 and store.claim("z", "r12-another-run")  # "r12-" is not this run's "r1-"
+    rows = [r for r in store.pending_items() if r["item_id"] != "z"]
+    out, events = QueueResult(), []
+    with pytest.raises(KeyboardInterrupt):
+        run_queue(store, InterruptedWhileWaiting(fates), rows, {i: f"/r/{i}.jpg" for i in fates}, config_hash="h",
+                  run_id=run_id, emit=events.append, out=out)
+    state = {r["item_id"]: (r["status"], r["claim_token"]) for r in store.items()}
+    # a committed before the interrupt, b (arrived meanwhile) committed by the drain, the
+    # repeated result of a ignored; c (in flight) and d (never handed out) pending and free
+    assert state == {"a": ("done", None), "b": ("done", None), "c": ("pending", None), "d": ("pending", None),
+                     "z": ("pending", "r12-another-run")}
+    assert (out.processed, out.duplicates_ignored) == (2, 1)
+    assert [e["item_id"] for e in events if e["event"] == "item"] == ["a", "b"]
+    store.close()
+
+
+def test_an_item_claimed_by_someone_else_is_skipped_and_progress_is_reported(tmp_path):
+    store, run_id = _pending_store(tmp_path / "c", ["x", "y"])
+    assert store.claim("x", "r7-elsewhere")  # e.g. claimed between the listing and the hand-out
+    rows = store.pending_items()
+    assert [r["item_id"] for r in rows] == ["x", "y"]
+    calls = []
+    q = run_queue(store, Scripted({"y": ["ok"]}), rows, {"x": "/r/x.jpg", "y": "/r/y.jpg"}, config_hash="h",
+                  run_id=run_id, progress=lambda *a: calls.append(a))
+    assert q.processed == 1 and calls == [("process", 1, 2)]
+    assert store.get_item("x")["claim_token"] == "r7-elsewhere" and store.get_item("x")["status"] == "pending"
+    assert store.get_item("y")["status"] == "done"
+    store.close()
+
+
+def test_a_busy_case_names_the_scan_holding_it(tmp_path):
+    with case_lock(tmp_path / "case"):
+        with pytest.raises(CaseBusy) as busy:
+            with case_lock(tmp_path / "case"):
+                pass
+    assert f"pid {os.getpid()} on {os.uname().nodename} since " in str(busy.value)
+    with case_lock(tmp_path / "case"):  # released when the holder left
+        pass
 
 
 def test_schema_1_store_migrates_and_keeps_its_items(tmp_path):
