@@ -82,6 +82,8 @@ class PrecisionSettings:
     home_language_min_percent: float = 50
     short_brand_chars: int = 3
     inner_han_short_min_prior: float = 1_000_000
+    short_alternate_chars: int = 3
+    short_alternate_min_prior: float = 100_000
     place_suffixes: str = ""
     brand_common_zipf: float = 4.0
     subdivision_fame_prior: float = 2_000_000
@@ -208,9 +210,11 @@ class NameCheck:
         return max((self._prior_of(p) for p in clue.extra.get("places", ())), default=0.0)
 
     def _weak_match(self, text: str, cand: _Cand, prior: float, speech: bool) -> Optional[str]:
-        """Why a place match is weak by its form alone, or None: an alternate name matched only
-        without accents/spacing ("THANH TIEN"), or two Han characters inside a longer run that
-        name no large place and are not followed by a place suffix (`裾野拡大`)."""
+        """Why a match is weak by its form alone, or None: lower case in a line with capitals
+        (signs), an alternate name matched only without accents/spacing or by OCR repair
+        ("THANH TIEN"), an alternate name of three letters for a small place (`ددن` in Arabic
+        OCR noise is Al-Ula's old name; `دبي` for Dubai counts), or two Han characters inside a
+        longer run that name no large place and are not followed by a place suffix (`裾野拡大`)."""
         c = cand.clue
         value = text[cand.start:cand.end]
         if not speech and _CASED.search(value) and not any(ch.isupper() for ch in value) \
@@ -223,6 +227,9 @@ class NameCheck:
             return "an alternate name matched without its accents"
         if how in ("fuzzy", "ocr") and self._is_alternate(c):
             return "an OCR-tolerant match to an alternate name"
+        if len(cand.key.replace(" ", "")) <= self.settings.short_alternate_chars and \
+                prior < self.settings.short_alternate_min_prior and self._is_alternate(c):
+            return "a short alternate name of a small place"
         if how == "inner" and len(cand.key) == 2 and name_script(cand.key) == "Hani" \
                 and prior < self.settings.inner_han_short_min_prior:
             nxt = text[cand.end:cand.end + 1]
