@@ -57,6 +57,7 @@ class OcrRules:
     rescue_by_context: bool = True
     context_gap_chars: int = 3
     standalone_min_prior: float = 100_000
+    standalone_max_zipf: float = 5.0
     noun_capitalising_languages: tuple[str, ...] = ("de", "lb")
     rescued_confidence_factor: float = 0.8
 
@@ -334,7 +335,9 @@ class NameCheck:
         value = text[cand.start:cand.end]
         capitalised = not _CASED.search(value) or value[:1].isupper()
         big_enough = c.kind != "place" or self.place_prior(c) >= r.standalone_min_prior
-        if r.rescue_by_standalone and capitalised and big_enough and _standalone(text, cand.start, cand.end):
+        rare_enough = cand.words > 1 or cand.common[1] < r.standalone_max_zipf  # "BOX" alone is a word
+        if r.rescue_by_standalone and capitalised and big_enough and rare_enough \
+                and _standalone(text, cand.start, cand.end):
             return "it stands alone on its line"
         if c.kind != "place" and cand.words == 1 and len(cand.key) <= self.settings.short_brand_chars:
             return None  # a short name (acronym): a logo or a legal form, not capitals, shows a brand
