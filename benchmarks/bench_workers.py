@@ -230,6 +230,12 @@ def main() -> int:
               f"to the running cluster {r['connect']:.1f} s (target < 3 s; launch to queue {r['to_queue']:.1f} s against "
               f"{loc['to_queue']:.1f} s local); once per cluster, not per scan: "
               f"`ray start --head` {head_s[0]:.1f} s, the first driver's ray.init after it {head_s[1]:.1f} s")
+    for name, r in res.items():
+        if r["jsonl"] != base["jsonl"]:
+            ours, theirs = (json.loads(x["jsonl"].split(b"\n", 1)[0]) for x in (r, base))
+            why = ("its configuration hash differs: code or data changed between the runs (a shared working tree?)"
+                   if ours.get("config_hash") != theirs.get("config_hash") else "same configuration: a real difference")
+            print(f"  {name}: output differs from {base_name}; {why}")
     return 0 if all(r["jsonl"] == base["jsonl"] for r in res.values()) else 1
 
 
