@@ -55,13 +55,15 @@ def _real_model_dir() -> Path:
     return default_model_dir().expanduser().resolve()
 
 
+MODEL_SUBDIR = "easyocr"  # clueextract.ocr.easyocr_engine.MODEL_SUBDIR: a lab's own copy of EasyOCR's weights
+
+
 def _session_model_dir(real: Path, into: Path) -> Path:
     """A model directory holding links to the registry's models in the real one, and nothing
     else: tests read the verified models `make` installed, and a lab's extra folders there
     (a spaCy NER model under spacy/ changes every scan's clues) stay out of the tests.
     A model missing from the real directory is assembled here, never there."""
     from clueextract.models import registry
-    from clueextract.ocr.easyocr_engine import MODEL_SUBDIR
 
     into.mkdir(parents=True, exist_ok=True)
     tops = {m.relpath.split("/")[0] for m in registry() if not m.package} | {MODEL_SUBDIR}

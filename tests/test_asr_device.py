@@ -6,6 +6,8 @@ found"). Every audio item of a scan would have failed; the child-process probe s
 the CPU instead. These tests run the real probe against the real model."""
 from __future__ import annotations
 
+import pytest
+
 from clueextract.audio import whisper
 
 
@@ -40,6 +42,7 @@ def test_loaded_model_identity_names_the_device_used():
     assert f"{ident.device} {ident.compute_type}" in ident.engine
 
 
+@pytest.mark.slow  # doctor probes and loads every engine (7 CPU s)
 def test_doctor_says_where_speech_and_ocr_run():
     from conftest import run_cli
 

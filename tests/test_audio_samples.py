@@ -184,10 +184,24 @@ class Recording(Transcriber):
     def __init__(self, model, opts: DecodingOptions):
         super().__init__(model, opts)
         self.passes: list[int] = []
+        self._inside = False
+
+    def _note(self, beam_size, decode, *args):
+        outer = not self._inside  # one pass, however the decoders call each other
+        if outer:
+            self.passes.append(beam_size)
+            self._inside = True
+        try:
+            return decode(*args)
+        finally:
+            if outer:
+                self._inside = False
 
     def _decode(self, unit, language, beam_size):
-        self.passes.append(beam_size)
-        return super()._decode(unit, language, beam_size)
+        return self._note(beam_size, super()._decode, unit, language, beam_size)
+
+    def _decode_batch(self, items, beam_size):  # the batched decoder, where there is one
+        return self._note(beam_size, super()._decode_batch, items, beam_size)
 
 
 @pytest.fixture(scope="module")

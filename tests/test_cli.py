@@ -6,6 +6,7 @@ import io
 import json
 import shutil
 
+import pytest
 import yaml
 
 from conftest import ROOT, read_jsonl, run_cli
@@ -52,6 +53,7 @@ def test_models_list_and_verify():
     assert by_name["whisper-base"]["size"] == 145217607 and by_name["silero_vad_v6"]["source"] == "faster_whisper"
 
 
+@pytest.mark.slow  # CLI scans (10-12 CPU s)
 def test_export_formats_and_review_log(tmp_path, small_evidence):
     case = tmp_path / "case"
     run_cli("scan", str(small_evidence), "--case", str(case), "--packs", "en,th,fr", "--quiet")
@@ -71,6 +73,7 @@ def test_export_formats_and_review_log(tmp_path, small_evidence):
     shutil.rmtree(case)
 
 
+@pytest.mark.slow  # CLI scans (10-12 CPU s)
 def test_series_by_none_and_a_packs_dir_of_ones_own(tmp_path, small_evidence, monkeypatch):
     """--series-by none: every item in one series named after the evidence root, whatever its
     folder. --packs-dir: the packs come from that folder only (the run record names each pack

@@ -208,6 +208,7 @@ def two_images(small_evidence) -> Path:
     return small_evidence
 
 
+@pytest.mark.slow  # CLI scans (12-14 CPU s)
 def test_scan_marks_known_item_skips_it_and_exports_vics(two_images, tmp_path):
     known_file, other = sorted(two_images.iterdir())
     md5, sha1, _ = _hashes(known_file)
@@ -256,6 +257,7 @@ def test_scan_marks_known_item_skips_it_and_exports_vics(two_images, tmp_path):
     assert back[miss["md5"]].sha1 == miss["sha1"] and back[miss["md5"]].series == miss["series"]
 
 
+@pytest.mark.slow  # CLI scans (12-14 CPU s)
 def test_process_known_processes_and_still_marks(two_images, tmp_path):
     known_file = sorted(two_images.iterdir())[0]
     sorted(two_images.iterdir())[1].unlink()

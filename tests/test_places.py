@@ -278,6 +278,7 @@ def test_size_load_cpu_time_and_memory():
     assert cpu_s <= 4, cpu_s
 
 
+@pytest.mark.slow  # rebuilds the gazetteer (10 CPU s)
 def test_build_is_reproducible(tmp_path):
     """Rebuilding from the installed libraries gives the committed file, byte for byte
     (gzip mtime 0, sorted keys, no dates): same inputs, same bytes."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 import shutil
 import sqlite3
 
+import pytest
+
 from clueextract import scan
 from clueextract.config import ScanConfig
 from clueextract.store import SCHEMA_VERSION, CaseStore
@@ -11,6 +13,7 @@ from clueextract.store import SCHEMA_VERSION, CaseStore
 from conftest import read_jsonl
 
 
+@pytest.mark.slow  # two in-process scans of three images (11-21 CPU s)
 def test_second_scan_resumes_and_output_is_identical(small_evidence, tmp_path):
     case = tmp_path / "case"
     first = scan([small_evidence], case=case)
@@ -23,6 +26,7 @@ def test_second_scan_resumes_and_output_is_identical(small_evidence, tmp_path):
     assert [r["status"] for r in runs] == ["completed", "completed"]
 
 
+@pytest.mark.slow  # two in-process scans of three images (11-21 CPU s)
 def test_changed_config_reprocesses(small_evidence, tmp_path):
     case = tmp_path / "case"
     scan([small_evidence], case=case)
@@ -30,6 +34,7 @@ def test_changed_config_reprocesses(small_evidence, tmp_path):
     assert again.processed == 3 and again.resumed == 0
 
 
+@pytest.mark.slow  # two in-process scans of three images (11-21 CPU s)
 def test_new_file_in_resumed_case_is_processed(small_evidence, tmp_path):
     case = tmp_path / "case"
     scan([small_evidence], case=case)
@@ -44,6 +49,7 @@ def test_new_file_in_resumed_case_is_processed(small_evidence, tmp_path):
     assert items["later/new-name.jpg"]["series"] == "later"
 
 
+@pytest.mark.slow  # two in-process scans of three images (11-21 CPU s)
 def test_identical_content_processed_once_every_path_listed(small_evidence, tmp_path):
     src = sorted(small_evidence.iterdir())[0]
     for name in ("copy-a.jpg", "copy-b.jpg"):
