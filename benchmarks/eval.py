@@ -87,10 +87,12 @@ def sample_truth(samples: Path) -> dict[str, dict]:
     for m in sorted(samples.glob("manifest*.json")):
         for it in json.loads(m.read_text(encoding="utf-8"))["items"]:
             texts = it.get("lines") or it.get("texts") or []
+            captions = (it.get("video") or {}).get("caption") or []  # speech clips with a still picture
+            texts = texts + [{"text": c, "script": main_script(c) or ""} for c in captions]
             media = it.get("media_type") or ("video" if "texts" in it else "image")
             out[it["path"]] = {"country": it.get("country"), "series": it.get("series"), "media": media,
                                "key_text": " / ".join(t["text"] for t in texts),
-                               "scripts": expand_scripts(t.get("script", "") for t in texts)}
+                               "scripts": expand_scripts(t.get("script", "") for t in texts) if texts else None}
     return out
 
 
