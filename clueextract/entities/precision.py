@@ -212,8 +212,9 @@ class NameCheck:
 
     def _weak_match(self, text: str, cand: _Cand, prior: float, speech: bool) -> Optional[str]:
         """Why a match is weak by its form alone, or None: lower case in a line with capitals
-        (signs), an alternate name matched only without accents/spacing or by OCR repair
-        ("THANH TIEN"), an alternate name of three letters for a small place (`ددن` in Arabic
+        (signs), an accent-less match in a line whose accents were read ("Sänger ... über"),
+        an alternate name matched only by OCR repair ("THANH TIEN" for Thanh Viễn), an
+        alternate name of three letters for a small place (`ددن` in Arabic
         OCR noise is Al-Ula's old name; `دبي` for Dubai counts), or two Han characters inside a
         longer run that name no large place and are not followed by a place suffix (`裾野拡大`)."""
         c = cand.clue
@@ -224,8 +225,9 @@ class NameCheck:
         if c.kind != "place":
             return None
         how = c.extra.get("match")
-        if how == "folded" and self._is_alternate(c):
-            return "an alternate name matched without its accents"
+        if how == "folded" and not speech and value.isascii() and not text.isascii() \
+                and any(ch.isalpha() and not ch.isascii() and _CASED.match(ch) for ch in text):
+            return "matched without accents in a line whose accents were read"  # "Kalka" beside "über"
         if how in ("fuzzy", "ocr") and self._is_alternate(c):
             return "an OCR-tolerant match to an alternate name"
         if len(cand.key.replace(" ", "")) <= self.settings.short_alternate_chars and \
@@ -260,8 +262,13 @@ class NameCheck:
             # ("salta" in a sentence); speech has its own lower-case rule (min_prior_lowercase)
             lowercase = not speech and bool(_CASED.search(value)) and not any(ch.isupper() for ch in value)
             alternate = not brand and self._is_alternate(c)
-            cand.common = self.commonness(key, words, self.languages(key, ctx, speech),
-                                          c.extra.get("places", ()), prior, brand, alternate, lowercase)
+            langs = self.languages(key, ctx, speech)
+            cand.common = self.commonness(key, words, langs, c.extra.get("places", ()), prior, brand,
+                                          alternate, lowercase)
+            written = normalize(value)
+            if cand.common is None and written != key:  # matched without accents: "Sänger" is Sanger
+                cand.common = self.commonness(written, words, langs, c.extra.get("places", ()), prior,
+                                              brand, alternate, lowercase)
             if cand.common is None and brand and words == 1 and len(key) <= self.settings.short_brand_chars \
                     and _CASED.search(key):
                 cand.common = ("", 0.0)  # a three-letter name is an acronym of many things: needs a sign of a name
