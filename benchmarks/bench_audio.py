@@ -1,30 +1,54 @@
-"""Audio stage vs a plain WhisperModel.transcribe() on the same files, same model, one run.
+"""Speech: the scan's audio stage against a warm plain faster-whisper transcribe(), side by side.
 
-For every speech sample in samples_benign/manifest_audio.json, all audio streams: wall
-time of clueextract's audio stage (decode, VAD, per-span language ID, transcription) and
-of plain transcribe() calls (the same PyAV decoding, then transcribe() per stream with the
-same model and beam size, temperature 0), the ratio, and the language spans each finds
-against the manifest truth.
-Target: every span found at no more than 1.3x the plain call's wall time.
+Per clip, the same model object (so the same threads) runs clueextract's audio stage
+(decode, VAD, chunk pass, window pass where unsure, transcription; text clues left out)
+and a plain `WhisperModel.transcribe(audio, beam_size=1, temperature=0, vad_filter=True)`
+after the same PyAV decoding, interleaved A B A B (--reps) so that a shared CPU's load
+falls on both alike. Reported: per-clip and summed seconds, the ratio stage / plain, the
+stage's chunk-pass chunks, window-pass chunks (win) and transcribed chunks (tr), and
+whether its language spans match the truth (every span's language, edges within 2 s);
+plain's single language is shown beside. Beside the wall-time ratio, the ratio of CPU
+seconds of this process (both paths run in it): on a CPU shared with other work it moves
+much less than wall time.
+
+Sets, reported separately:
+- real: every recording in ../shared/realdev/aud and eval/real/aud (deduplicated by SHA-256;
+  its one language from the sets' MANIFEST.tsv: exactly one span of it is right),
+  plus a real code-switched recording built here with PyAV: the English LibriVox clip
+  repeated for ~30 s, then the German interview for ~30 s (DESIGN.md's case);
+- samples: samples_benign/manifest_audio.json (espeak speech, spans from the manifest).
+
+Goal (issue 17): real set summed ratio <= 0.7 with every span.
+Usage: python benchmarks/bench_audio.py [--reps N] [--set real|samples|all] [--profile CLIP]
 """
 from __future__ import annotations
 
+import argparse
+import hashlib
 import json
+import os
 import sys
+import tempfile
 import time
+import wave
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from clueextract.audio.asr import DecodingOptions  # noqa: E402
+from clueextract.audio.decode import RATE, DecodeReport, blocks, probe  # noqa: E402
 from clueextract.audio.stage import AudioStage  # noqa: E402
-from clueextract.packs import Candidates, select  # noqa: E402
 from clueextract.config import default_packs_dir  # noqa: E402
+from clueextract.packs import Candidates, select  # noqa: E402
 from clueextract.process import thread_budget  # noqa: E402
 from clueextract.records import ItemResult  # noqa: E402
 
 SAMPLES = ROOT / "samples_benign"
+REAL_DIRS = (ROOT.parent / "shared" / "realdev" / "aud", ROOT / "eval" / "real" / "aud")
+SWITCH_PARTS = ("xx_en_librivox_sense_sensibility_0870.wav", "xx_de_interview_missale_1962.mp3")
 
 
 class _NoText:
@@ -32,70 +56,179 @@ class _NoText:
         return []
 
 
-def spans_ok(found: list[tuple[str, float, float]], truth: list[dict], tol: float = 2.0) -> bool:
-    if len(found) != len(truth):
-        return False
-    return all(f[0] == t["language"] and abs(f[1] - t["start_s"]) <= tol and abs(f[2] - t["end_s"]) <= tol
-               for f, t in zip(found, truth))
-
-
-def plain(model, path: Path, opts: DecodingOptions) -> list[str]:
-    """What a plain call does: decode each audio stream, transcribe() it; the languages it reports."""
-    import numpy as np
-
-    from clueextract.audio.decode import DecodeReport, blocks, probe
-
-    langs = []
+def decode(path: Path) -> list[np.ndarray]:
+    """16 kHz mono float32 of every audio stream (the stage's own decoder)."""
     with open(path, "rb") as f:
         streams, _ = probe(f)
-        for st in streams:
-            audio = np.concatenate(list(blocks(f, st.index, 600.0, DecodeReport())))
-            segments, info = model.transcribe(audio, beam_size=opts.beam_size, temperature=0.0)
-            list(segments)
-            langs.append(info.language)
-    return langs
+        return [np.concatenate(list(blocks(f, st.index, 600.0, DecodeReport()))) for st in streams]
+
+
+def code_switched(first: Path, second: Path, each_s: float, out: Path) -> tuple[float, float, float]:
+    """Two real recordings, each repeated (0.6 s pauses) to about each_s, one after the other,
+    as a 16-bit WAV; returns (speech start of the first, switch time, end)."""
+    gap = np.zeros(int(0.6 * RATE), np.float32)
+
+    def fill(x: np.ndarray) -> np.ndarray:
+        parts, n = [], 0
+        while n < each_s * RATE:
+            parts += [x, gap]
+            n += len(x) + len(gap)
+        return np.concatenate(parts)
+
+    a, b = fill(decode(first)[0]), fill(decode(second)[0])
+    pcm = (np.clip(np.concatenate([a, b]), -1, 1) * 32767).astype("<i2")
+    with wave.open(str(out), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(pcm.tobytes())
+    return 0.0, len(a) / RATE, (len(a) + len(b)) / RATE
+
+
+def manifest_languages() -> dict[str, str]:
+    """File name -> its one labelled language, from the two real sets' MANIFEST.tsv."""
+    out = {}
+    for d in REAL_DIRS:
+        tsv = d.parent / "MANIFEST.tsv"
+        if tsv.is_file():
+            rows = [line.split("\t") for line in tsv.read_text(encoding="utf-8").splitlines()]
+            col = rows[0].index("languages")
+            out.update({Path(r[0]).name: r[col] for r in rows[1:] if len(r) > col and r[0].startswith("aud/")})
+    return out
+
+
+def real_clips(tmp: Path) -> list[tuple[Path, object]]:
+    """(path, truth): the labelled language (one span of it) or the spans of a built recording."""
+    seen, clips = set(), []
+    langs = manifest_languages()
+    for d in REAL_DIRS:
+        for p in sorted(d.glob("*")) if d.is_dir() else []:
+            h = hashlib.sha256(p.read_bytes()).hexdigest()
+            if h not in seen and langs.get(p.name, "").isalpha():
+                seen.add(h)
+                clips.append((p, langs[p.name]))
+    have = {p.name: p for p, _ in clips}
+    if all(n in have for n in SWITCH_PARTS):
+        out = tmp / "real_en30_de30.wav"
+        _, switch, end = code_switched(have[SWITCH_PARTS[0]], have[SWITCH_PARTS[1]], 29.5, out)
+        clips.append((out, [("en", 0.0, switch), ("de", switch, end)]))
+    return clips
+
+
+def spans_ok(found: list[tuple[str, float, float]], truth) -> bool:
+    """Every span's language, in order, and its edges within 2 s (for a one-language clip
+    named by its file, exactly one span of that language)."""
+    if isinstance(truth, str):
+        return [f[0] for f in found] == [truth]
+    if len(found) != len(truth):
+        return False
+    # a recording's first speech and last speech bound its spans: VAD edges, not the file's
+    return all(f[0] == t[0] and (k == 0 or abs(f[1] - t[1]) <= 2.0)
+               and (k == len(truth) - 1 or abs(f[2] - t[2]) <= 2.0) for k, (f, t) in enumerate(zip(found, truth)))
+
+
+def run_stage(stage: AudioStage, path: Path) -> tuple[float, float, ItemResult]:
+    """(wall s, CPU s of this process, result)."""
+    res = ItemResult()
+    t, c = time.perf_counter(), time.process_time()
+    with open(path, "rb") as f:
+        stage.run(f, res, _NoText())
+    return time.perf_counter() - t, time.process_time() - c, res
+
+
+def run_plain(model, path: Path) -> tuple[float, float, list[str]]:
+    t, c = time.perf_counter(), time.process_time()
+    langs = []
+    for audio in decode(path):
+        segments, info = model.transcribe(audio, beam_size=1, temperature=0.0, vad_filter=True)
+        list(segments)
+        langs.append(info.language)
+    return time.perf_counter() - t, time.process_time() - c, langs
+
+
+def bench_set(title: str, stage: AudioStage, clips, reps: int) -> tuple[float, float, bool]:
+    print(f"\n{title}: stage vs plain transcribe(), A B x{reps} interleaved per clip; mean wall s, and the "
+          f"ratio of CPU s (this process: less sensitive to other processes on a shared CPU)")
+    print(f"{'clip':40} {'dur s':>6} {'stage s':>8} {'plain s':>8} {'ratio':>6} {'cpu r':>6} {'chunks':>6} {'win':>4} "
+          f"{'tr':>3}  spans | plain | ok")
+    tot_s = tot_p = cpu_s = cpu_p = 0.0
+    all_ok = True
+    for path, truth in clips:
+        ts, tp, c_s, c_p = [], [], 0.0, 0.0
+        for _ in range(reps):
+            s, cs, res = run_stage(stage, path)
+            p, cp, plain_langs = run_plain(stage.model, path)
+            ts.append(s)
+            tp.append(p)
+            c_s, c_p = c_s + cs, c_p + cp
+        cpu_s, cpu_p = cpu_s + c_s, cpu_p + c_p
+        found = [(c.value, c.locator["start_s"], c.locator["end_s"], c.locator["stream"]) for c in res.clues
+                 if c.kind == "spoken_language"]
+        ok = truth(found) if callable(truth) else spans_ok([f[:3] for f in found], truth)
+        all_ok &= ok
+        speech = res.info.get("speech", [])
+        chunks = sum(s["chunks"] for s in speech)
+        win = sum(s["window_pass_chunks"] for s in speech)
+        tr = sum(s["transcribed_chunks"] for s in speech)
+        dur = sum(res.info.get("audio_decoded_s", [0.0]))
+        s_mean, p_mean = sum(ts) / reps, sum(tp) / reps
+        tot_s += s_mean
+        tot_p += p_mean
+        shown = " ".join(f"{lang}[{a:.1f}-{b:.1f}]" for lang, a, b, _ in found)
+        print(f"{path.name[:40]:40} {dur:6.1f} {s_mean:8.2f} {p_mean:8.2f} {s_mean / p_mean:6.2f} {c_s / c_p:6.2f} "
+              f"{chunks:6d} {win:4d} {tr:3d}  {shown} | {','.join(plain_langs)} | {'yes' if ok else 'NO'}", flush=True)
+    print(f"{title} total: stage {tot_s:.2f} s, plain {tot_p:.2f} s, ratio {tot_s / tot_p:.2f} (goal <= 0.70); "
+          f"CPU s ratio {cpu_s / cpu_p:.2f}; all spans right: {'yes' if all_ok else 'NO'}")
+    return tot_s, tot_p, all_ok
+
+
+def sample_clips():
+    manifest = json.loads((SAMPLES / "manifest_audio.json").read_text(encoding="utf-8"))
+    clips = []
+    for item in manifest["items"]:
+        want = [(st["index"], s["language"], s["start_s"], s["end_s"]) for st in item["streams"] for s in st["spans"]]
+
+        def check(found, want=want):
+            return len(found) == len(want) and all(
+                f[3] == w[0] and f[0] == w[1] and abs(f[1] - w[2]) <= 2.0 and abs(f[2] - w[3]) <= 2.0
+                for f, w in zip(sorted(found, key=lambda f: (f[3], f[1])), want))
+        clips.append((SAMPLES / item["path"], check))
+    return clips
 
 
 def main() -> None:
-    manifest = json.loads((SAMPLES / "manifest_audio.json").read_text(encoding="utf-8"))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reps", type=int, default=2)
+    ap.add_argument("--set", choices=("real", "samples", "all"), default="all")
+    ap.add_argument("--profile", help="cProfile the stage on this clip (path) and print the top entries")
+    args = ap.parse_args()
     cand = Candidates.from_packs(select(default_packs_dir(), ["auto"]))
-    opts = DecodingOptions()
-    stage = AudioStage("whisper-base", list(cand.speech), thread_budget(1), opts)
-    model = stage.model
-    # warm both paths once so neither pays first-call costs in the table
-    first = SAMPLES / manifest["items"][0]["path"]
-    with open(first, "rb") as f:
-        stage.run(f, ItemResult(), _NoText())
-    plain(model, first, opts)
+    stage = AudioStage("whisper-base", list(cand.speech), thread_budget(1), DecodingOptions())
+    load0 = os.getloadavg()
+    print(f"audio stage vs plain transcribe() - {stage.ident.engine}, {thread_budget(1)} threads, "
+          f"load average at start {load0[0]:.1f} on {os.cpu_count()} CPUs (a shared machine: compare ratios)")
+    with tempfile.TemporaryDirectory() as tmp:
+        real = real_clips(Path(tmp))
+        warm = real[0][0] if real else SAMPLES / "speech_berlin/weather_report.flac"
+        run_stage(stage, warm)  # both paths warm before anything is timed
+        run_plain(stage.model, warm)
+        if args.profile:
+            import cProfile
+            import pstats
 
-    print(f"audio stage vs plain transcribe() — {stage.ident.engine}, beam {opts.beam_size}")
-    print(f"{'file':44} {'dur s':>6} {'stage s':>8} {'plain s':>8} {'ratio':>6}  spans(stage) | plain language | truth ok")
-    tot_stage = tot_plain = 0.0
-    all_ok = True
-    for item in manifest["items"]:
-        path = SAMPLES / item["path"]
-        res = ItemResult()
-        t = time.perf_counter()
-        with open(path, "rb") as f:
-            stage.run(f, res, _NoText())
-        stage_s = time.perf_counter() - t
-        t = time.perf_counter()
-        plain_langs = plain(model, path, opts)
-        plain_s = time.perf_counter() - t
-        found, ok = [], True
-        for stream in item["streams"]:
-            got = [(c.value, c.locator["start_s"], c.locator["end_s"]) for c in res.clues
-                   if c.kind == "spoken_language" and c.locator.get("stream") == stream["index"]]
-            ok &= spans_ok(got, stream["spans"])
-            found += got
-        all_ok &= ok
-        tot_stage += stage_s
-        tot_plain += plain_s
-        shown = " ".join(f"{lang}[{a:.1f}-{b:.1f}]" for lang, a, b in found)
-        print(f"{item['path']:44} {item.get('duration_s', 0):6.1f} {stage_s:8.2f} {plain_s:8.2f} "
-              f"{stage_s / plain_s:6.2f}  {shown} | {','.join(plain_langs)} | {'yes' if ok else 'NO'}")
-    print(f"total: stage {tot_stage:.2f} s, plain {tot_plain:.2f} s, ratio {tot_stage / tot_plain:.2f} "
-          f"(target <= 1.30); all spans within 2 s: {'yes' if all_ok else 'no'}")
+            prof = cProfile.Profile()
+            prof.enable()
+            run_stage(stage, Path(args.profile))
+            prof.disable()
+            pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+            return
+        if args.set in ("real", "all") and real:
+            bench_set("real recordings", stage, real, args.reps)
+        elif args.set in ("real", "all"):
+            print("real recordings: none found (../shared/realdev/aud and eval/real/aud absent); left out")
+        if args.set in ("samples", "all"):
+            bench_set("samples_benign speech", stage, sample_clips(), args.reps)
+    print(f"load average at end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

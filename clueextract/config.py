@@ -43,6 +43,7 @@ class ScanConfig:
     audio_max_chunk_s: float = 28.0           # longest speech chunk transcribed at once (Whisper's window is 30 s)
     lid_window_s: float = 8.0                 # longest speech window for spoken-language ID
     lid_switch_prob: float = 0.15             # prior probability of a language change between windows
+    lid_chunk_certainty: float = 0.6          # a speech chunk less sure of its language gets the window pass (audio.spans)
     vad_min_silence_ms: int = 300             # pause that separates speech segments
     packs_dir: Optional[str] = None
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. "known_hashes": lists' names + SHA-256 (deconflict)

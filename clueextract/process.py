@@ -124,13 +124,14 @@ class Processor:
     @property
     def audio(self):
         if self._audio is None:
+            from .audio.spans import SpanOptions
             from .audio.stage import AudioStage
 
             c = self.config
-            self._audio = AudioStage(c.asr_model, list(self.cand.speech), self.threads, decoding_options(c),
-                                     block_s=c.audio_block_s, max_chunk_s=c.audio_max_chunk_s,
-                                     switch_prob=c.lid_switch_prob, vad_min_silence_ms=c.vad_min_silence_ms,
-                                     lid_window_s=c.lid_window_s)
+            spans = SpanOptions(max_chunk_s=c.audio_max_chunk_s, window_s=c.lid_window_s,
+                                switch_prob=c.lid_switch_prob, chunk_certainty=c.lid_chunk_certainty)
+            self._audio = AudioStage(c.asr_model, list(self.cand.speech), self.threads, decoding_options(c), spans,
+                                     block_s=c.audio_block_s, vad_min_silence_ms=c.vad_min_silence_ms)
         return self._audio
 
     def process(self, job: Job, data: Optional[bytes] = None) -> ItemResult:

@@ -1,8 +1,14 @@
-"""Transcription of one chunk of speech in a given language, with guards against Whisper's
-known failure modes (text on silence or music, repetition loops).
+"""Transcription of chunks of speech, each in a given language, decoded in batches, with
+guards against Whisper's known failure modes (text on silence or music, repetition loops).
 
 Language is given, never detected here: the plain transcribe() call decides it once from
-the first 30 s and loses every later language (measured); spans.py finds it per span."""
+the first 30 s and loses every later language (measured); spans.py finds it per span.
+
+Decoding follows faster-whisper's generate_segments (temperature 0, the no-speech skip,
+segments split at timestamp tokens, a window that ends inside speech continued from its
+last timestamp) for a batch of chunks at once: CTranslate2's generate takes one encoder
+output and one prompt per chunk, each prompt with its own language token. Batched and
+one-by-one decoding gave bit-identical tokens and scores (encode.py)."""
 from __future__ import annotations
 
 import json
@@ -11,6 +17,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from importlib import resources
+
+import numpy as np
 
 from .spans import Unit
 
@@ -35,10 +43,26 @@ class DecodingOptions:
     log_prob_threshold: float = -1.0
     no_speech_threshold: float = 0.6
     condition_on_previous_text: bool = False   # the main cause of runaway repetition
+    # New tokens per 30 s window, at most. CTranslate2 4.x decodes min(max_length / 2,
+    # max_length - prompt) tokens (whisper.cc; CTranslate2 issue #1856): faster-whisper's
+    # max_length = prompt + max_new_tokens gave 111 tokens for 220, which cut every dense
+    # 28 s chunk (Portuguese, Korean, Malay, Mandarin readings here: 111 of ~145 tokens) and
+    # cost one more padded encoder pass for its rest. max_length is now sized so that this
+    # many tokens are decoded (up to Whisper's 224, as a plain transcribe() decodes).
     max_new_tokens: int = 220
+    # Chunks encoded and decoded at once. Not result-affecting (batched and one-by-one
+    # results were bit-identical), so not in to_json(): larger batches only cost memory
+    # (about 3 MB of encoder output per chunk for base, more for larger models).
+    batch_size: int = 8
 
     def to_json(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        d.pop("batch_size")
+        return d
+
+    def max_length(self, prompt_len: int, model_max: int = 448) -> int:
+        """CTranslate2's max_length for max_new_tokens new tokens after a prompt (see above)."""
+        return min(model_max, max(prompt_len + self.max_new_tokens, 2 * self.max_new_tokens))
 
 
 @dataclass
@@ -107,6 +131,7 @@ class Transcriber:
     def __init__(self, model, opts: DecodingOptions):
         self.model = model
         self.opts = opts
+        self._tokenizers: dict[str, tuple] = {}
 
     def transcribe(self, unit: Unit, language: str) -> list[Transcript]:
         """The unit's segments; decoded again with a wider beam when the first pass fails the
@@ -115,37 +140,129 @@ class Transcriber:
         first = self._decode(unit, language, o.beam_size)
         if not _needs_fallback(first, o) or o.fallback_beam_size <= o.beam_size:
             return first
-        second = self._decode(unit, language, o.fallback_beam_size)
-        if not _needs_fallback(second, o) or _mean_logprob(second) > _mean_logprob(first):
-            return second
-        return first
+        return _keep(first, self._decode(unit, language, o.fallback_beam_size), o)
+
+    def transcribe_batch(self, items: list[tuple[Unit, str]]) -> list[list[Transcript]]:
+        """transcribe() for many (unit, language) pairs: every first pass in batches, then
+        the second passes of the units that need one, in batches. Same rule, same results."""
+        o = self.opts
+        firsts = self._decode_batch(items, o.beam_size)
+        redo = [i for i, f in enumerate(firsts) if _needs_fallback(f, o)] if o.fallback_beam_size > o.beam_size else []
+        seconds = self._decode_batch([items[i] for i in redo], o.fallback_beam_size)
+        out = list(firsts)
+        for i, second in zip(redo, seconds):
+            out[i] = _keep(firsts[i], second, o)
+        return out
 
     def _decode(self, unit: Unit, language: str, beam_size: int) -> list[Transcript]:
-        from faster_whisper.tokenizer import Tokenizer
-        from faster_whisper.transcribe import TranscriptionOptions, get_suppressed_tokens
+        return self._decode_batch([(unit, language)], beam_size)[0]
 
-        o = self.opts
-        tokenizer = Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual, task="transcribe",
-                              language=language)
-        options = TranscriptionOptions(
-            beam_size=beam_size, best_of=5, patience=1.0, length_penalty=1.0, repetition_penalty=1.0,
-            no_repeat_ngram_size=0, log_prob_threshold=o.log_prob_threshold,
-            no_speech_threshold=o.no_speech_threshold, compression_ratio_threshold=o.compression_ratio_threshold,
-            condition_on_previous_text=o.condition_on_previous_text, prompt_reset_on_temperature=0.5,
-            temperatures=[0.0], initial_prompt=None, prefix=None, suppress_blank=True,
-            suppress_tokens=get_suppressed_tokens(tokenizer, [-1]), without_timestamps=False,
-            max_initial_timestamp=1.0, word_timestamps=False, prepend_punctuations="\"'“¿([{-",
-            append_punctuations="\"'.。,，!！?？:：”)]}、", multilingual=False, max_new_tokens=o.max_new_tokens,
-            clip_timestamps="0", hallucination_silence_threshold=None, hotwords=None)
-        out = []
-        features = unit.features if unit.features is not None else self.model.feature_extractor(unit.audio)
-        for seg in self.model.generate_segments(features, tokenizer, options, False, unit.encoder_output):
-            start = unit.start + max(0.0, float(seg.start))
-            end = min(unit.end, unit.start + float(seg.end))
-            out.append(judge(Transcript(round(start, 2), round(max(start, end), 2), seg.text.strip(),
-                                        float(seg.avg_logprob), float(seg.no_speech_prob),
-                                        float(seg.compression_ratio), float(seg.temperature), beam_size), o))
+    def _tokenizer(self, language: str):
+        if language not in self._tokenizers:
+            from faster_whisper.tokenizer import Tokenizer
+            from faster_whisper.transcribe import get_suppressed_tokens
+
+            tok = Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual, task="transcribe",
+                            language=language)
+            self._tokenizers[language] = (tok, get_suppressed_tokens(tok, [-1]))
+        return self._tokenizers[language]
+
+    def _decode_batch(self, items: list[tuple[Unit, str]], beam_size: int) -> list[list[Transcript]]:
+        """One pass at `beam_size` over every unit, windows of all units decoded together."""
+        from faster_whisper.audio import pad_or_trim
+
+        from .encode import batched, encode_array, storage
+
+        m, o = self.model, self.opts
+        fe = m.feature_extractor
+        jobs = []
+        for k, (unit, language) in enumerate(items):
+            feats = unit.features if unit.features is not None else fe(unit.audio)
+            jobs.append(_Job(k, unit, *self._tokenizer(language), feats))
+        out: list[list[Transcript]] = [[] for _ in jobs]
+        active = [j for j in jobs if j.seek < j.content_frames]
+        while active:
+            for j in active:
+                j.size = min(fe.nb_max_frames, j.content_frames - j.seek)
+            fresh = [j for j in active if j.seek > 0 or j.unit.encoder_output is None]
+            for batch in batched(fresh, self.opts.batch_size):  # windows after the first, or units never encoded
+                x = np.stack([pad_or_trim(j.features[:, j.seek:j.seek + j.size] if j.seek > 0
+                                          else j.features[..., :fe.nb_max_frames]) for j in batch])
+                for j, enc in zip(batch, encode_array(m, x)):
+                    j.encoded = enc
+            for j in active:
+                if j.seek == 0 and j.unit.encoder_output is not None:
+                    j.encoded = j.unit.encoder_output
+                j.prompt = m.get_prompt(j.tokenizer, j.all_tokens[j.reset_since:], without_timestamps=False)
+            # one generate call per batch of equal prompt length (equal unless previous text is a prompt)
+            for plen in sorted({len(j.prompt) for j in active}):
+                group = [j for j in active if len(j.prompt) == plen]
+                for batch in batched(group, self.opts.batch_size):
+                    results = m.model.generate(
+                        storage(np.stack([j.encoded for j in batch])), [j.prompt for j in batch],
+                        beam_size=beam_size, patience=1.0, length_penalty=1.0, repetition_penalty=1.0,
+                        no_repeat_ngram_size=0, max_length=o.max_length(plen, m.max_length), return_scores=True,
+                        return_no_speech_prob=True, suppress_blank=True,
+                        suppress_tokens=list(batch[0].suppress),  # the same for every language
+                        max_initial_timestamp_index=int(round(1.0 / m.time_precision)))
+                    for j, r in zip(batch, results):
+                        out[j.index].extend(self._window(j, r, beam_size))
+            active = [j for j in active if j.seek < j.content_frames]
+            for j in active:
+                j.encoded = None
         return out
+
+    def _window(self, j: "_Job", result, beam_size: int) -> list[Transcript]:
+        """Segments of one decoded window; advances j.seek (faster-whisper's rules)."""
+        from faster_whisper.transcribe import get_compression_ratio
+
+        m, o = self.model, self.opts
+        tokens = result.sequences_ids[0]
+        avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
+        compression = get_compression_ratio(j.tokenizer.decode(tokens).strip())
+        if result.no_speech_prob > o.no_speech_threshold and not avg_logprob > o.log_prob_threshold:
+            j.seek += j.size  # no speech in this window: skip it
+            return []
+        tpf = m.feature_extractor.time_per_frame
+        segments, j.seek, _ = m._split_segments_by_timestamps(
+            tokenizer=j.tokenizer, tokens=tokens, time_offset=j.seek * tpf, segment_size=j.size,
+            segment_duration=j.size * tpf, seek=j.seek)
+        out = []
+        for seg in segments:
+            text = j.tokenizer.decode(seg["tokens"])
+            if seg["start"] == seg["end"] or not text.strip():
+                continue
+            j.all_tokens.extend(seg["tokens"])
+            start = j.unit.track_time(max(0.0, float(seg["start"])))
+            end = min(j.unit.end, j.unit.track_time(float(seg["end"])))
+            out.append(judge(Transcript(round(start, 2), round(max(start, end), 2), text.strip(), float(avg_logprob),
+                                        float(result.no_speech_prob), float(compression), 0.0, beam_size), o))
+        if not o.condition_on_previous_text:
+            j.reset_since = len(j.all_tokens)
+        return out
+
+
+class _Job:
+    """One unit being decoded: where it is (seek, in feature frames) and what it said so far."""
+
+    def __init__(self, index: int, unit: Unit, tokenizer, suppress, features: np.ndarray):
+        self.index, self.unit, self.tokenizer, self.suppress = index, unit, tokenizer, suppress
+        self.features = features
+        self.content_frames = features.shape[-1] - 1
+        self.seek = 0
+        self.size = 0
+        self.encoded = None
+        self.prompt: list[int] = []
+        self.all_tokens: list[int] = []
+        self.reset_since = 0
+
+
+def _keep(first: list[Transcript], second: list[Transcript], opts: DecodingOptions) -> list[Transcript]:
+    """Of a failing first pass and its wider-beam second pass: the second if it passes,
+    else the one with the better mean log-probability."""
+    if not _needs_fallback(second, opts) or _mean_logprob(second) > _mean_logprob(first):
+        return second
+    return first
 
 
 def _needs_fallback(segments: list[Transcript], opts: DecodingOptions) -> bool:
