@@ -79,7 +79,9 @@ def test_the_same_names_did_match_before_the_check(tx):
                                   "御茶ノ水ソラシティ", ",สลาขาท ทซาทา าร ว9 ทาททท ทหาทท าทพษ9 1 ทลาวทว",
                                   "อาหารไทยแท้", "4 :دك جا یہ اك | سر و دج ددن حم", "BOX", "GREEN",
                                   "SCS SROP", "DATE", "ast, men varför är ni inte med i melo",
-                                  "Dichter, Filmemacher und Sänger kürten² die"])
+                                  "Dichter, Filmemacher und Sänger kürten² die",
+                                  "lich waren es sechzehn. Mit »Sie«, »Herr Bertin«, redete sie",
+                                  "Vorschlags. Die Gewinnerin, eine Frau Doris Kalka, schrieb über ihre"])
 def test_ordinary_words_on_signs_are_no_places_or_brands(tx, text):
     """OCR lines from the real images of ../shared/realdev (and the issue's phrases)."""
     assert sign(tx, text) == [], names(sign(tx, text))

@@ -84,6 +84,7 @@ class PrecisionSettings:
     short_brand_chars: int = 3
     inner_han_short_min_prior: float = 1_000_000
     short_alternate_chars: int = 3
+    person_titles: frozenset[str] = frozenset()
     short_alternate_min_prior: float = 100_000
     place_suffixes: str = ""
     brand_common_zipf: float = 4.0
@@ -103,6 +104,8 @@ class PrecisionSettings:
         if "noun_capitalising_languages" in ocr:
             ocr["noun_capitalising_languages"] = tuple(ocr["noun_capitalising_languages"])
         speech = {k: v for k, v in d.get("speech", {}).items() if not k.startswith("_")}
+        if "person_titles" in plain:
+            plain["person_titles"] = frozenset(t.casefold() for t in plain["person_titles"])
         return cls(**plain, ocr=OcrRules(**ocr), speech=SpeechRules(**speech),
                    language_aliases=dict(d.get("language_aliases", {})),
                    default_languages_by_script={k: tuple(v) for k, v in
@@ -224,6 +227,10 @@ class NameCheck:
             return "written in lower case in a line with capitals"
         if c.kind != "place":
             return None
+        before = _WORD.findall(text[max(0, cand.start - 40):cand.start])[-2:]
+        title = next((w for w in before if w.casefold().rstrip(".") in self.settings.person_titles), None)
+        if title:
+            return f"a person's name (after '{title}')"  # "Herr Bertin", "Frau Doris Kalka"
         how = c.extra.get("match")
         if how == "folded" and not speech and value.isascii() and not text.isascii() \
                 and any(ch.isalpha() and not ch.isascii() and _CASED.match(ch) for ch in text):
