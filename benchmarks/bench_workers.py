@@ -22,8 +22,10 @@ Every configuration is a real CLI scan (`clueextract scan --log-json`) of the sa
   it against 0.423 by this window, two workers 0.579 against 0.539 (only one of their two
   first items was left out), so it understated what the second worker adds;
 - cpu: user + system seconds of the scan and its worker processes, and that over the wall
-  time (how many of the cores the configuration kept busy; not for Ray, whose workers are
-  not this command's children);
+  time (how many of the cores the configuration kept busy). On a shared machine this is
+  the steadier comparison: walls move with other people's load, cpu-s much less. Not for
+  `--ray local` (its workers are its raylet's children, not all counted); for the cluster,
+  the scan's plus what the head's processes (actors included) used during it, sampled;
 - peak RSS per worker: what each worker reported at the end (models loaded once per worker);
 - "1 worker, 1 thread" (--threads 1): one worker on one core's worth of threads, the unit
   that workers multiply. One worker with the default budget already runs OCR, speech and
@@ -58,6 +60,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -75,7 +78,11 @@ def _ts(e: dict) -> float:
     return datetime.strptime(e["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
 
 
-def run(evidence: Path, case: Path, *args: str, env: Optional[dict] = None) -> dict:
+def run(evidence: Path, case: Path, *args: str, env: Optional[dict] = None,
+        cluster: Optional[SessionCpu] = None) -> dict:
+    """One scan; `cluster`: the cpu-s of a cluster's processes during it are counted in too."""
+    if cluster:
+        cluster.start()
     t, launched = time.perf_counter(), time.time()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run([sys.executable, "-m", "clueextract", "scan", str(evidence), "--case", str(case),
@@ -84,6 +91,8 @@ def run(evidence: Path, case: Path, *args: str, env: Optional[dict] = None) -> d
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if cluster:
+        cpu += cluster.stop()
     events = [json.loads(x) for x in proc.stderr.splitlines() if x.startswith("{")]
     if proc.returncode != 0 or not events or events[-1].get("event") != "run_end":
         raise SystemExit(f"scan {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -93,6 +102,7 @@ def run(evidence: Path, case: Path, *args: str, env: Optional[dict] = None) -> d
     span = max(_ts(e) for e in items) - first
     return {"wall": wall, "cpu": cpu, "items": len(items), "steady": len(items) / span if span > 0 else float("nan"),
             "rss": [w["peak_rss_mb"] for w in end["workers"]], "connect": end["engine"].get("connect_s"),
+            "cpu_known": cluster is not None or end["engine"].get("connect_s") is None,
             "to_queue": _ts(next(e for e in events if e["event"] == "queue")) - launched,
             "jsonl": (case / "clues.jsonl").read_bytes()}
 
@@ -113,11 +123,45 @@ WARM_UP = ("import sys, time, ray; t = time.perf_counter(); "
            "print(time.perf_counter() - t); ray.shutdown()")
 
 
+class SessionCpu:
+    """cpu-s that a session's processes (a cluster's daemons, workers and actors: not the
+    scan's children) use between start() and stop(), sampled every 0.2 s: an actor killed at
+    the scan's end counts with its last sample, whoever reaps it."""
+
+    def __init__(self, sid: int):
+        self.sid, self.last, self.base = sid, {}, {}
+        self.stop_flag = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _sample(self) -> dict:
+        out = {}
+        for p in _session_processes(self.sid):
+            with contextlib.suppress(psutil.Error):
+                t = p.cpu_times()
+                out[(p.pid, p.create_time())] = t.user + t.system
+        return out
+
+    def _loop(self) -> None:
+        while not self.stop_flag.wait(0.2):
+            self.last.update(self._sample())
+
+    def start(self) -> None:
+        self.base = self._sample()
+        self.last = dict(self.base)
+        self.thread.start()
+
+    def stop(self) -> float:
+        self.stop_flag.set()
+        self.thread.join()
+        self.last.update(self._sample())
+        return sum(v - self.base.get(k, 0.0) for k, v in self.last.items())
+
+
 @contextlib.contextmanager
-def ray_head(cores: int) -> Iterator[tuple[str, dict, tuple[float, float]]]:
+def ray_head(cores: int) -> Iterator[tuple[str, dict, tuple[float, float], SessionCpu]]:
     """A one-node cluster as a lab starts it, token authentication on; yields its address,
-    the environment a driver needs (RAY_AUTH_TOKEN_PATH), and the seconds `ray start` and
-    the first driver's ray.init took.
+    the environment a driver needs (RAY_AUTH_TOKEN_PATH), the seconds `ray start` and the
+    first driver's ray.init took, and a SessionCpu for its processes.
     Its temp dir (short: Ray's socket paths must fit in 107 bytes) and token are removed after."""
     tmp = Path(tempfile.mkdtemp(prefix="ce-bh-"))
     token = tmp / "token"
@@ -148,7 +192,7 @@ def ray_head(cores: int) -> Iterator[tuple[str, dict, tuple[float, float]]]:
                               capture_output=True, text=True, timeout=300)
         if warm.returncode != 0:
             raise SystemExit(f"attaching to the new head failed:\n{warm.stderr[-3000:]}")
-        yield address, env, (head_s, float(warm.stdout.split()[-1]))
+        yield address, env, (head_s, float(warm.stdout.split()[-1])), SessionCpu(sid)
     finally:
         if sid is not None:
             procs = _session_processes(sid)
@@ -187,8 +231,8 @@ def main() -> int:
         for i, (name, args) in enumerate(configs):
             case = Path(tmp) / f"case{i}"
             if name == CLUSTER:
-                with ray_head(cores) as (address, env, head_s):
-                    res[name] = run(a.evidence, case, *args, "--ray", address, env=env)
+                with ray_head(cores) as (address, env, head_s, cluster):
+                    res[name] = run(a.evidence, case, *args, "--ray", address, env=env, cluster=cluster)
             else:
                 res[name] = run(a.evidence, case, *args)
     base_name = next(iter(res))
@@ -200,8 +244,7 @@ def main() -> int:
         ratio = r["steady"] / base["steady"]
         rss = ", ".join(f"{x:.0f}" for x in r["rss"])
         extra = f"  (Ray start {r['connect']:.1f} s)" if r["connect"] is not None else ""
-        ray = r["connect"] is not None
-        cpu, busy = ("-", "-") if ray else (f"{r['cpu']:.0f}", f"{r['cpu'] / r['wall']:.2f}")
+        cpu, busy = (f"{r['cpu']:.0f}", f"{r['cpu'] / r['wall']:.2f}") if r["cpu_known"] else ("-", "-")
         print(f"  {name:<{w}}  {r['items']:>5}  {r['wall']:>7.1f}  {r['to_queue']:>7.1f}  {cpu:>6}  {busy:>5}  "
               f"{r['steady']:>14.3f}  "
               f"{ratio:>11.2f}  {rss:<24}  {'yes' if r['jsonl'] == base['jsonl'] else 'NO'}{extra}")
