@@ -17,6 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "eval" / "real"
 SHARED = ROOT.parent / "shared" / "realdev"
+RESERVED = SHARED / "RESERVED.txt"
 COLUMNS = ["file", "where", "sha256", "kind", "source_repo", "source_path", "licence", "languages", "scripts",
            "country_iso2", "key_text", "split", "notes"]
 REQUIRED = ["file", "where", "sha256", "kind", "source_repo", "source_path", "licence", "languages", "scripts",
@@ -90,12 +91,16 @@ def test_split_follows_the_hash_rule_and_mixes_scripts():
 
 def test_copied_files_exist_with_their_hash_and_an_allowed_licence():
     repo_rows = [r for r in ROWS if r["where"] == "repo"]
-    assert len(repo_rows) >= 60
+    assert len(repo_rows) >= 50
     for r in repo_rows:
         assert r["licence"] in COPYABLE, f"{r['file']}: {r['licence']} may not be copied here"
         path = REAL / r["file"]
         assert path.is_file(), r["file"]
         assert sha256_of(path) == r["sha256"], f"{r['file']}: hash differs from the manifest"
+    reserved = {line.strip().lower() for line in RESERVED.read_text(encoding="utf-8").splitlines()
+                if line.strip() and not line.startswith("#")} if RESERVED.is_file() else set()
+    copied_reserved = [r["file"] for r in repo_rows if r["source_repo"].lower() in reserved]
+    assert not copied_reserved, f"media of a RESERVED.txt repository copied here: {copied_reserved}"
     listed = {r["file"] for r in repo_rows} | {"MANIFEST.tsv", "README.md", "SOURCES.md"}
     present = {p.relative_to(REAL).as_posix() for p in REAL.rglob("*") if p.is_file()}
     assert present <= listed, f"files in eval/real not in the manifest: {sorted(present - listed)}"
