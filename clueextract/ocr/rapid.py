@@ -167,8 +167,7 @@ def _det_limited_rapidocr() -> Any:
     so setting them just before is all it takes. The detector is created lazily, on first
     use: it is fetched through RapidOCR's own loader, as detect_and_crop itself does. The
     configured values (cfg.Det) are never changed. Both RapidOcrEngine.read and the
-    router's detection (router._RapidParts, which calls this object directly) go through
-    here. One engine is used by one thread. Built on first use, as RapidOCR was imported
+    router's detection (RapidOcrEngine.detect) go through here. One engine is used by one thread. Built on first use, as RapidOCR was imported
     before: importing it takes about 0.8 s (onnxruntime, OpenCV)."""
     from rapidocr import RapidOCR
 
@@ -187,6 +186,29 @@ def _det_limited_rapidocr() -> Any:
 
         def _load_rec_model(self):
             return _shrinking(super()._load_rec_model())
+
+        def detect_boxes(self, bgr: np.ndarray) -> Any:
+            """The detector's quadrilaterals for one BGR image (its own resize and mapping back)."""
+            return getattr(self(bgr, use_det=True, use_cls=False, use_rec=False, return_word_box=False), "boxes", None)
+
+        def upright(self, bgr_crops: list[np.ndarray]) -> tuple[list[np.ndarray], list[bool]]:
+            """Crops turned 180 degrees where the orientation classifier says so (batched), and
+            which of them it turned."""
+            if not bgr_crops:
+                return [], []
+            out = self._load_cls_model()(bgr_crops)
+            cls = self._load_cls_model()
+            turned = ["180" in label and score > cls.cls_thresh for label, score in out.cls_res]
+            return list(out.img_list), turned
+
+        def recognise(self, bgr_crops: list[np.ndarray]) -> list[tuple[str, float]]:
+            """(text, score) per crop, recognised in batches of crops of similar width."""
+            if not bgr_crops:
+                return []
+            from rapidocr.ch_ppocr_rec.typings import TextRecInput
+
+            out = self._load_rec_model()(TextRecInput(img=bgr_crops))
+            return [(str(t), float(sc)) for t, sc in zip(out.txts, out.scores)]
 
         def detect_and_crop(self, img: np.ndarray, op_record: dict[str, Any]) -> Any:
             det = self._load_det_model()
@@ -237,6 +259,27 @@ class RapidOcrEngine:
         return {"engine": self._engine,
                 "models": {m: spec(m).sha256 for m in (DET, REC, CLS)},
                 "detector": dict(self._detector)}
+
+    def detect(self, image_rgb: np.ndarray) -> list[np.ndarray]:
+        """Detected quadrilaterals (4x2 float32, clockwise from top-left) in `image_rgb`'s pixels;
+        images longer than max_side are downscaled for the detector, as read() does."""
+        h, w = image_rgb.shape[:2]
+        scale, img = 1.0, image_rgb
+        if max(h, w) > self.max_side:
+            from PIL import Image
+
+            scale = self.max_side / max(h, w)
+            img = np.asarray(Image.fromarray(image_rgb).resize((max(1, round(w * scale)), max(1, round(h * scale)))))
+        boxes = self._ocr.detect_boxes(np.ascontiguousarray(bounded_aspect(img)[:, :, ::-1]))
+        return [] if boxes is None else [np.asarray(b, dtype=np.float32).reshape(4, 2) / scale for b in boxes]
+
+    def recognise(self, crops_rgb: list[np.ndarray]) -> list[tuple[str, float, bool]]:
+        """RapidOCR's reading of each line crop (RGB), after its 0/180 degree classifier, in
+        batches: (text with whitespace collapsed, score, whether the crop was turned 180
+        degrees). No score filter: the caller decides."""
+        bgr = [np.ascontiguousarray(c[:, :, ::-1]) for c in crops_rgb]
+        upright, turned = self._ocr.upright(bgr)
+        return [(" ".join(t.split()), sc, flip) for (t, sc), flip in zip(self._ocr.recognise(upright), turned)]
 
     def read(self, image_rgb: np.ndarray) -> list[OcrLine]:
         h, w = image_rgb.shape[:2]
