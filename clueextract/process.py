@@ -20,7 +20,9 @@ from .config import ScanConfig, default_model_dir
 from .ingest.hashing import CHUNK, hash_file, open_readonly
 from .memory import release_freed_memory
 from .packs import Candidates
-from .records import Clue, ItemResult, Source
+from .countries import country_name
+from .ocr.base import OcrLine
+from .records import Clue, CountryVote, ItemResult, Source
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,8 @@ def ocr_identity(config: ScanConfig, cand: Candidates) -> dict[str, Any]:
     used = {n: tessdata / f"{n}.traineddata" for n in cand.tesseract_languages() + ["eng"]}
     here = os.path.join(os.path.dirname(__file__), "ocr")
     # the routing thresholds live in code: hash it, so changing a rule changes the config hash
-    rules = {n: hashlib.sha256(open(os.path.join(here, n), "rb").read()).hexdigest() for n in ("router.py", "tesseract.py", "rapid.py")}
+    rules = {n: hashlib.sha256(open(os.path.join(here, n), "rb").read()).hexdigest()
+             for n in sorted(os.listdir(here)) if n.endswith(".py")}
     return {"engine": "rapidocr+tesseract", "tesseract": _tesserocr_version(), "tessdata": str(tessdata),
             "traineddata": {n: file_sha256(p) for n, p in sorted(used.items()) if p.is_file()}, "routing_code": rules}
 
@@ -116,7 +119,8 @@ class Processor:
         self.config = config
         self.cand = cand
         self.threads = threads
-        self.ocr = make_engine(config.ocr_engine, threads, cand.packs)
+        self.ocr = make_engine(config.ocr_engine, threads, cand.packs, min_confidence=config.ocr_min_confidence,
+                               max_side=config.ocr_max_side)
         self.text = TextClueExtractor(list(cand.languages), list(cand.regions), backend=config.langid_backend,
                                       packs=cand.packs, model_dir=default_model_dir())
         self._audio = None
@@ -191,12 +195,17 @@ class Processor:
         result.info["ocr_calls"] = len(read)
         for seen in merge(read):
             line = seen.best
+            if line.unread:
+                result.clues.append(_unread_clue(line, {"frame_time_s": sorted(round(x, 3) for x in seen.times),
+                                                        "bbox": list(line.bbox), "start_s": round(seen.first_s, 3),
+                                                        "end_s": round(seen.last_s, 3)}))
+                continue
             ocr = Clue(kind="ocr_text", value=line.text, normalized=" ".join(line.text.split()).casefold(),
                        confidence=line.confidence, source=Source("ocr", line.engine, line.model, line.model_sha256),
                        locator={"frame_time_s": sorted(round(x, 3) for x in seen.times), "bbox": list(line.bbox),
                                 "start_s": round(seen.first_s, 3), "end_s": round(seen.last_s, 3)},
                        extra={"on_screen": seen.merged_intervals(), "frames_read": len(seen.times),
-                              "readings": sorted(seen.readings)})
+                              "readings": sorted(seen.readings), **_box_script(line)})
             result.clues.append(ocr)
             result.clues.extend(self.text.extract(ocr))
         problems = [e for e in stats.get("errors", []) if e != "no video stream"]
@@ -218,12 +227,39 @@ class Processor:
         lines = self.ocr.read(img.rgb)
         result.info["ocr_seconds"] = round(time.perf_counter() - t, 4)
         for line in lines:
+            if line.unread:
+                result.clues.append(_unread_clue(line, {"bbox": list(line.bbox)}))
+                continue
             ocr = Clue(kind="ocr_text", value=line.text, normalized=" ".join(line.text.split()).casefold(),
                        confidence=line.confidence,
                        source=Source("ocr", line.engine, line.model, line.model_sha256),
-                       locator={"bbox": list(line.bbox)})
+                       locator={"bbox": list(line.bbox)}, extra=_box_script(line))
             result.clues.append(ocr)
             result.clues.extend(self.text.extract(ocr))
+
+
+def _box_script(line: OcrLine) -> dict[str, Any]:
+    """The box's script as the script identifier decided it, for the ocr_text clue's extra."""
+    return {} if line.script is None else {"box_script": {"class": line.script[0], "p": line.script[1]}}
+
+
+def _unread_clue(line: OcrLine, locator: dict[str, Any]) -> Clue:
+    """A box in a script that no active pack reads: a `script` clue naming it (with the countries
+    that script points to), never a reading by another script's model."""
+    from .text.script import script_country_data, script_name
+
+    assert line.script is not None
+    code, p = line.script
+    data, _ = script_country_data()
+    entry = data["scripts"].get(code)
+    name = script_name(code)
+    votes = [CountryVote(cc, round(w * p, 4), f"{entry['note']} (a text line in {name} script, not read: "
+                                                f"no active language pack reads it; points to {country_name(cc)})")
+             for cc, w in sorted(entry["countries"].items())] if entry else []
+    return Clue(kind="script", value=code, normalized=code, confidence=p,
+                source=Source("ocr", line.engine, line.model, line.model_sha256), locator=locator,
+                countries=sorted(votes, key=lambda v: (-v.weight, v.country)),
+                extra={"name": name, "unread": True, "profile": [[code, 1.0]]})
 
 
 def _recheck(job: Job, result: ItemResult) -> None:

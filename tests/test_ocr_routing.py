@@ -1,8 +1,10 @@
-"""Multi-engine OCR routing on the real samples: RapidOCR boxes, Tesseract for the scripts RapidOCR cannot read.
+"""Multi-engine OCR routing on the samples: RapidOCR boxes, a script classifier, Tesseract for
+the scripts RapidOCR cannot read (tests/test_script_routing.py has the rules one by one).
 
-Measured when written (all 21 packs active): the router read 9/9 Thai, 6/6 Hangul, 5/5
-Arabic, 6/6 Devanagari and 5/5 Cyrillic manifest lines, where RapidOCR alone read 1 of
-these 31; every line RapidOCR reads stayed read. Thresholds sit a little below that.
+What the user relies on is asserted with stated tolerances: a manifest line counts as read at
+difflib similarity >= READ; per routed script at least MIN_RECALL of the lines are read; lines
+RapidOCR reads alone may be lost to routing at most LOST_RAPID times. Measured with every pack
+active when written: see the constants.
 """
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ MIN_RECALL = 0.8          # per routed script; measured 1.0 on every one
 READ = 0.8                # difflib similarity at which a manifest line counts as read
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
-from clueextract.ocr.router import RoutedOcr, restack_column  # noqa: E402
+from clueextract.ocr.crops import perspective_crop, restack_column  # noqa: E402
+from clueextract.ocr.router import RoutedOcr, script_routes  # noqa: E402
 from clueextract.ocr.tesseract import (TesseractEngine, TesseractUnavailable, file_sha256,  # noqa: E402
                                        find_tessdata)
 
@@ -62,7 +65,10 @@ def routed(router, manifest) -> dict[str, tuple[dict, list, list]]:
 
 def test_routes_follow_the_packs_scripts(router):
     routes = router.identity()["routes"]
-    assert routes == {"Arab": "ara+fas", "Cyrl": "rus+ukr", "Deva": "hin", "Hang": "kor", "Thai": "tha"}
+    expected = {r.script: r.spec for r in script_routes(select(PACKS, ["auto"]))}
+    assert routes == expected
+    assert routes["Thai"] == "tha" and routes["Hang"] == "kor" and routes["Viet"] == "vie"
+    assert set(routes["Arab"].split("+")) >= {"ara", "fas"} and set(routes["Cyrl"].split("+")) >= {"rus", "ukr"}
 
 
 def test_recall_per_routed_script(routed):
@@ -101,35 +107,30 @@ def _decision_for(routed, path: str, text: str):
 
 
 def test_thai_box_goes_to_tesseract_tha(routed):
-    d = _decision_for(routed, "bangkok_market/fruit_stall_sign.jpg", "โทร. 02 123 4567")
-    assert (d.engine, d.lang) == ("tesseract", "tha")
-    rapid = [c for c in d.candidates if c.engine == "rapidocr"]
-    assert rapid and rapid[0].script == "Latn"          # RapidOCR's garbage Latin reading of the same box
-    assert d.tesseract_skipped is None
+    d = _decision_for(routed, "bangkok_market/fruit_stall_sign.jpg", "ร้านผลไม้ป้าแดง")
+    assert d.engine == "tesseract" and d.lang.split("+")[0] == "tha" and d.script == "Thai", d.reason
 
 
 def test_confident_latin_box_stays_rapidocr(routed):
     d = _decision_for(routed, "bangkok_market/receipt.png", "PA DAENG FRUIT SHOP")
-    assert d.engine == "rapidocr"
-    assert d.tesseract_skipped and "Latn" in d.tesseract_skipped
-    assert not any(c.engine == "tesseract" for c in d.candidates)
+    assert d.engine == "rapidocr", d.reason
+    assert sum(r.engine == "tesseract" for r in d.readings) <= 2
 
 
-def test_latin_line_on_thai_sign_keeps_rapidocr_over_thai_claim(routed):
-    """Below the skip threshold Tesseract does read the box; the English decoy keeps it Latin."""
+def test_latin_line_on_thai_sign_keeps_rapidocr(routed):
     d = _decision_for(routed, "bangkok_market/soi_street_sign.jpg", "Soi Sukhumvit 11")
-    assert d.engine == "rapidocr" and d.chosen.text == "Soi Sukhumvit 11"
-    assert d.tesseract_skipped is None and any(c.engine == "tesseract" for c in d.candidates)
+    assert d.engine == "rapidocr" and similarity("Soi Sukhumvit 11", [d.chosen.text]) >= 0.9, d.reason
 
 
-def test_each_script_box_names_its_traineddata(routed):
-    expect = {"seoul_street/bus_stop_sign.jpg": ("광화문 정류장", "kor"),
-              "cairo_pharmacy/pharmacy_sign.jpg": ("صيدلية النخيل", "ara+fas"),
-              "delhi_bazaar/chai_price_board.png": ("मसाला चाय ₹20", "hin"),
-              "moscow_kiosk/flower_kiosk_sign.jpg": ("Цветочный двор", "rus+ukr")}
-    for path, (text, spec) in expect.items():
+def test_each_script_box_names_its_traineddata(routed, router):
+    expect = {"seoul_street/bus_stop_sign.jpg": ("광화문 정류장", "Hang"),
+              "cairo_pharmacy/pharmacy_sign.jpg": ("صيدلية النخيل", "Arab"),
+              "delhi_bazaar/chai_price_board.png": ("मसाला चाय ₹20", "Deva"),
+              "moscow_kiosk/flower_kiosk_sign.jpg": ("Цветочный двор", "Cyrl")}
+    routes = {r.script: r for r in router.routes}
+    for path, (text, script) in expect.items():
         d = _decision_for(routed, path, text)
-        assert (d.engine, d.lang) == ("tesseract", spec), d.reason
+        assert d.engine == "tesseract" and d.lang in (routes[script].spec, routes[script].mixed), d.reason
 
 
 def test_engine_model_and_sha_on_every_line(routed, router):
@@ -137,17 +138,25 @@ def test_engine_model_and_sha_on_every_line(routed, router):
     engines = set()
     for _, lines, _ in routed.values():
         for ln in lines:
-            assert ln.text and 0.0 <= ln.confidence <= 1.0
+            assert 0.0 <= ln.confidence <= 1.0
             assert re.fullmatch(r"[0-9a-f]{64}", ln.model_sha256), ln
             assert ln.model, ln
+            if ln.unread:
+                assert ln.text == "" and ln.model == "script-id"
+                continue
+            assert ln.text
             if ln.engine.startswith("rapidocr "):
                 assert ln.model == "PP-OCRv6_rec_small"
             else:
                 m = re.fullmatch(r"tesseract (\d+\.\d+\.\d+) \((.+)\)", ln.engine)
                 assert m and m.group(2) == ln.model, ln.engine
-                if "+" not in ln.model:
-                    data = (tessdata / f"{ln.model}.traineddata").read_bytes()
-                    assert ln.model_sha256 == hashlib.sha256(data).hexdigest()
+                files = ln.model.split("+")
+                shas = [hashlib.sha256((tessdata / f"{f}.traineddata").read_bytes()).hexdigest() for f in files]
+                if len(files) == 1:
+                    assert ln.model_sha256 == shas[0]
+                else:  # several models: the SHA-256 of their "NAME.traineddata SHA256" lines
+                    manifest = "".join(f"{f}.traineddata {h}\n" for f, h in zip(files, shas))
+                    assert ln.model_sha256 == hashlib.sha256(manifest.encode()).hexdigest()
             engines.add(ln.engine.split(" (")[0].split(" ")[0])
     assert engines == {"rapidocr", "tesseract"}
 
@@ -162,7 +171,7 @@ def test_vertical_text(router):
     vertical = [d for d in router.last_decisions if d.vertical and d.chosen]
     assert len(vertical) == 2
     ko = next(d for d in vertical if "울" in d.chosen.text)
-    assert (ko.engine, ko.lang, ko.chosen.variant) == ("tesseract", "kor", "restacked")
+    assert (ko.engine, ko.lang.split("+")[0], ko.chosen.variant) == ("tesseract", "kor", "restacked")
     ja = next(d for d in vertical if "駅" in d.chosen.text)
     assert ja.engine == "rapidocr"
 
@@ -179,11 +188,12 @@ def test_restack_column_lays_characters_side_by_side():
 
 def test_no_script_pack_means_no_tesseract(manifest):
     r = RoutedOcr(select(PACKS, ["en", "fr"]), threads=2)
-    assert r.groups == [] and r.identity()["tesseract"] is None
+    assert r.routes == [] and r.identity()["tesseract"] is None
     item = next(i for i in manifest["items"] if i["path"] == "paris_cafe/cafe_sign.jpg")
     lines = r.read(decode_image((SAMPLES / item["path"]).read_bytes(), 200_000_000).rgb)
-    assert lines and all(ln.engine.startswith("rapidocr ") for ln in lines)
-    assert all(d.tesseract_skipped == "no active pack needs Tesseract" for d in r.last_decisions)
+    read = [ln for ln in lines if ln.text]
+    assert read and all(ln.engine.startswith("rapidocr ") for ln in read)
+    assert not any(x.engine == "tesseract" for d in r.last_decisions for x in d.readings)
 
 
 def test_tessdata_is_found_and_configurable(monkeypatch, tmp_path):
@@ -205,8 +215,6 @@ def test_tessdata_is_found_and_configurable(monkeypatch, tmp_path):
 
 def test_read_line_on_a_real_crop(routed, router):
     """read_line alone, on a crop cut from a sample: Thai read with tha, not with eng."""
-    from clueextract.ocr.router import perspective_crop
-
     d = _decision_for(routed, "bangkok_market/fruit_stall_sign.jpg", "ร้านผลไม้ป้าแดง")
     rgb = decode_image((SAMPLES / "bangkok_market/fruit_stall_sign.jpg").read_bytes(), 200_000_000).rgb
     crop = perspective_crop(rgb, np.array(d.polygon, dtype=np.float32))

@@ -7,10 +7,10 @@ from .base import OcrEngine, OcrLine
 ENGINES = ("auto", "rapidocr", "easyocr")
 
 
-def make_engine(name: str, threads: int, packs=()) -> OcrEngine:
+def make_engine(name: str, threads: int, packs=(), min_confidence: float = 0.5, max_side: int = 2000) -> OcrEngine:
     """auto: RapidOCR finds the boxes, each box is read by the engine that reads its script
-    (RapidOCR or Tesseract with the packs' traineddata); RapidOCR alone when no Tesseract
-    data is installed. rapidocr: RapidOCR alone (Latin, Chinese, Japanese). easyocr:
+    (RapidOCR or Tesseract with the packs' traineddata), after a classifier named the box's
+    script; RapidOCR alone when no Tesseract data is installed. rapidocr: RapidOCR alone (Latin, Chinese, Japanese). easyocr:
     EasyOCR alone (optional extra, English weights)."""
     if name == "auto":
         from .tesseract import find_tessdata
@@ -18,12 +18,12 @@ def make_engine(name: str, threads: int, packs=()) -> OcrEngine:
         if find_tessdata() is not None and packs:
             from .router import RoutedOcr
 
-            return RoutedOcr(list(packs), threads=threads)
+            return RoutedOcr(list(packs), threads=threads, min_confidence=min_confidence, max_side=max_side)
         name = "rapidocr"
     if name == "rapidocr":
         from .rapid import RapidOcrEngine
 
-        return RapidOcrEngine(threads=threads)
+        return RapidOcrEngine(threads=threads, min_confidence=min_confidence, max_side=max_side)
     if name == "easyocr":
         from .easyocr_engine import EasyOcrEngine
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Optional, Protocol
 
 import numpy as np
 
@@ -15,6 +15,10 @@ class OcrLine:
     engine: str                              # "rapidocr 3.10.0"
     model: str                               # recogniser model name
     model_sha256: str
+    # The box's script as the script identifier decided it (class, probability); None where no
+    # identifier ran (RapidOCR or EasyOCR alone).
+    script: Optional[tuple[str, float]] = None
+    unread: bool = False                     # a script no active pack reads: no text, only its script
 
 
 class OcrEngine(Protocol):

@@ -1,80 +1,121 @@
-"""Multi-engine OCR: RapidOCR finds the text boxes; each box is read by the engine that can read its script.
+"""Multi-engine OCR, script first: RapidOCR finds the text boxes, a classifier names each box's
+script, and only the recognisers of that script read it.
 
-Why: RapidOCR (PP-OCR) detects text in every script, but its recogniser knows only Latin,
-Chinese and Japanese: on Thai, Hangul, Arabic, Devanagari and Cyrillic it returns
-confident garbage ("Ins. 02 123 4567" at 0.94 for "โทร. 02 123 4567") or nothing.
-Tesseract reads those scripts when handed one line at a time. Per detected box:
+Composed of parts, none reaching into another (as doctr composes a detector and a recogniser):
+- detector: RapidOCR's PP-OCR detector (RapidOcrEngine.detect);
+- crops: perspective-corrected line crops, vertical text re-laid (crops.py);
+- script identifier: a small classifier over the grey crop (script_id.py), one batch for all boxes;
+- line recognisers: RapidOCR's recogniser for Latin, Han, kana and digit lines (batched), and
+  Tesseract per script with the traineddata the active packs name (tesseract.py); Vietnamese
+  lines (`Viet`) go to Tesseract `vie`, which keeps the tone letters RapidOCR's dictionary lacks;
+- a plausibility test on every Tesseract reading (plausible.py);
+- the routing rules (RoutingRules: every number, recorded in the engine identity) and the
+  script prior (data/script_prior.json).
 
-1. Crop with a perspective transform from the detector's 4-point polygon. A box much
-   taller than wide is vertical text, read both rotated 90° (as RapidOCR's recogniser
-   expects vertical CJK) and as-is with its upright characters re-laid side by side (what
-   Tesseract needs for vertical Hangul); the better reading is kept.
-2. RapidOCR reads the crop. Tesseract is skipped when that reading is already certain
-   (>= 3 Latin letters at >= 0.99, or >= 2 Han/kana letters at >= 0.95): most Latin and
-   CJK lines. (Garbage for other scripts reached 0.96 for Latin, 0.92 for Han. The skip is
-   load-bearing: without it the checks below still lost 4 of 73 Latin and 2 of 16 CJK
-   sample lines to confident garbage claims, e.g. "Av. Madero" -> "Ам. Мадего".)
-3. Otherwise Tesseract reads the crop once per script of the active packs that RapidOCR
-   cannot read, with those packs' traineddata ("tha", "kor", "ara+fas", "hin", "rus+ukr").
-4. A reading *claims* the box when >= 2 and >= 50 % of its letters are in its script and
-   those words' confidence is >= 0.6 (0.45 when that script was read with confidence
-   elsewhere in the same image). Tesseract's confidences do not tell scripts apart (the
-   Thai model read the Hindi "मिठाई" as "โลธาร์" at 0.87), so:
-   - two scripts claiming one box are settled by Tesseract itself, reading the crop with
-     both models loaded, in both orders ("tha+hin", "hin+tha"): the model whose words hold
-     most letters in both runs wins; if each order keeps its first model, the better
-     claim wins, with +0.5 for a script read with confidence elsewhere in the image.
-   - a claim against a RapidOCR Latin reading is checked once more with English beside
-     the model ("tha+eng"), which splits Latin from script words: see _check_decoys
-     ("Soi Sukhumvit 11" stays Latin, "от 1 500 руб." beats "OT 1 500 py6.", and
-     "PHARMACY ร้านขายยา" is read as one mixed line).
-   - a Cyrillic claim of Latin look-alike letters only ("ЕСР 45") loses to a confident,
-     matching RapidOCR reading ("EGP 45"); a claim with no more letters than a confident
-     RapidOCR Han/kana reading loses to it.
-5. Without a claim, RapidOCR's reading is kept when its confidence is >= min_confidence.
+Before, every box was read once per script of the active packs and the best-scoring reading
+won: a recognition per pack script for each box, and a script model's invented text could win
+("ยดเพด" on a logo, Greek read as Cyrillic, Kannada as Thai). Now, per box:
+1. RapidOCR reads every box (batched) and the classifier gives class probabilities; where
+   RapidOCR's orientation classifier turned a line upside down, the turned crop is kept only
+   if it looks more like text (RoutedOcr._classify).
+2. Context adjusts them (RoutedOcr._context): how common each script is, Greek-only letters in a
+   confident RapidOCR reading, and the scripts of the image's other boxes.
+3. Tesseract reads the box with the routed scripts among its likely classes, two at most
+   (English beside the first where Latin is likely too: "PHARMACY ร้านขายยา"); none when
+   RapidOCR is certain of a Latin/Han/kana line the classifier also calls so. A box costs one or
+   two Tesseract recognitions whatever the number of packs.
+4. Each reading is scored: a plausible Tesseract reading by its script's probability (the
+   probability of scripts whose reading failed the test moves to the others) times its
+   confidence; RapidOCR's by the probability of the classes it reads times its score, with a
+   floor for a certain reading (>= 3 Latin letters at >= 0.99, >= 2 Han/kana at >= 0.95) or,
+   where no script it cannot read dominates, a confident one. A Cyrillic, Greek or Armenian
+   reading made of Latin look-alikes ("ЕСР 45", "ТЕЕЕМОВК") where RapidOCR read Latin gives its
+   probability to RapidOCR's reading, unless another box shows that script in letters no Latin
+   one looks like. The best score from `min_score` up is kept; below it the box is dropped.
+5. A box in a script that no active pack reads (Kannada with no kn pack, Tibetan) is not read
+   by another script's model: it becomes an unread line naming its script when the classifier
+   is at least `unread_sure`, and is dropped otherwise.
 
-RapidOCR's 0/180° classifier is used for RapidOCR's own reading only: it turned 13 of the
-60 Thai/Hangul/Arabic/Devanagari sample crops upside down (none was), so Tesseract gets
-the crop as detected. Each OcrLine names the engine and model that read it;
-`last_decisions` keeps every candidate reading per box and why one was chosen.
+`last_decisions` keeps, per box, the classifier's probabilities (raw and in context), every
+reading with its plausibility verdict, what was set aside and why one reading was chosen.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
-from dataclasses import dataclass, field
+import re
+from dataclasses import asdict, dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
+from importlib import resources
 from typing import Any, Iterable, Optional, Sequence
 
 import numpy as np
 
 from ..text.script import char_script, script_counts
+from . import plausible
 from .base import OcrLine
-from .rapid import REC, RapidOcrEngine, bounded_aspect
+from .crops import VERTICAL_RATIO, line_variants
+from .rapid import REC, RapidOcrEngine
+from .script_id import MODEL as SCRIPT_MODEL
+from .script_id import ScriptGuess, ScriptIdentifier
 from .tesseract import TessReading, TesseractEngine, TesseractUnavailable
 
 log = logging.getLogger(__name__)
 
+RAPID_CLASSES = frozenset({"Latn", "Hani", "Jpan", "Zyyy"})
 RAPID_SCRIPTS = frozenset({"Latn", "Hani", "Jpan", "Hira", "Kana"})
 LATIN_DECOY = "eng"
-VERTICAL_RATIO = 1.5            # height / width from which a box is read as vertical text
-SKIP_LATIN, SKIP_CJK = 0.99, 0.95
-MIN_CLAIM_LETTERS, MIN_CLAIM_SHARE = 2, 0.5
-MIN_CLAIM_CONFIDENCE, CONTEXT_CLAIM_CONFIDENCE = 0.6, 0.45
-STRONG_CLAIM = 0.85             # a claim this good makes its script part of the image's context
-CONTEXT_BONUS = 0.5
-MIXED_LETTERS, MIXED_CONFIDENCE = 3, 0.85
-CJK_GUARD = 0.9                 # a RapidOCR Han/kana reading this confident needs a longer claim to lose
-HOMOGLYPH_MATCH, HOMOGLYPH_RAPID = 0.7, 0.9
-# Cyrillic and Greek letters drawn like Latin ones.
-_LOOKALIKE_SCRIPTS = ("Cyrl", "Grek")
-_LOOKALIKES = dict(zip("АВЕКМНОРСТУХаеорсухіјѕӀІЈЅΑΒΕΗΙΚΜΝΟΡΤΥΧΖοικνρτυχ",
-                       "ABEKMHOPCTYXaeopcyxijslIJSABEHIKMNOPTYXZoikvptux"))
+VIET = "Viet"
+# Scripts the classifier confuses with each other (drawn alike): a box likely in one is read in
+# the other too when a slot is free, and the probability of one whose reading fails goes to the
+# other. Thai/Lao and Telugu/Kannada share letter shapes; Devanagari, Gurmukhi and Bengali the
+# head-stroke.
+SIBLINGS = {"Thai": ("Laoo",), "Laoo": ("Thai",), "Telu": ("Knda",), "Knda": ("Telu",),
+            "Deva": ("Guru", "Beng"), "Guru": ("Deva",), "Beng": ("Deva",)}
+_GREEK_ONLY = re.compile("[ΓΔΘΛΞΠΣΦΨΩαβγδεζηθλμξπσςφψω]")
+_VIET_LETTERS = re.compile("[ăắằẳẵặâấầẩẫậđêếềểễệôốồổỗộơớờởỡợưứừửữựạảẹẻẽịỉọỏụủỵỷỹ]", re.IGNORECASE)
+# Cyrillic, Greek and Armenian letters drawn like Latin ones.
+_LOOKALIKE_SCRIPTS = ("Cyrl", "Grek", "Armn")
+_LOOKALIKES = dict(zip("АВЕКМНОРСТУХаеорсухіјѕӀІЈЅΑΒΕΗΙΚΜΝΟΡΤΥΧΖοικνρτυχՕՍՏՔօսհոց",
+                       "ABEKMHOPCTYXaeopcyxijslIJSABEHIKMNOPTYXZoikvptuxOUSPouhng"))
 
 
 @dataclass(frozen=True)
-class ScriptGroup:
-    """The traineddata of all active packs written in one script RapidOCR cannot read."""
+class RoutingRules:
+    """Every number the router decides with; recorded in identity() and so in the config hash."""
+
+    min_confidence: float = 0.5        # RapidOCR readings considered from this score (ScanConfig.ocr_min_confidence)
+    certain_latin: float = 0.99        # a RapidOCR reading with >= 3 Latin letters at this score is certain
+    certain_cjk: float = 0.95          # ... with >= 2 Han/kana letters
+    certain_floor: float = 0.5         # a certain RapidOCR reading weighs at least this, whatever the classifier
+    confident_rapid: float = 0.9       # a RapidOCR reading this confident ...
+    confident_floor: float = 0.35      # ... weighs at least this, unless one other script is dominant:
+    dominant: float = 0.5              # a script RapidOCR cannot read with this probability
+    viet_in_rapid: float = 0.5         # share of the Viet class RapidOCR's reading may claim (it drops tone letters)
+    context_weight: float = 3.0        # how much the image's other boxes' scripts raise a box's (see _context)
+    greek_rapid: float = 0.8           # a RapidOCR reading this confident with a Greek-only letter ...
+    greek_boost: float = 0.5           # ... adds this to Greek before renormalising
+    try_min: float = 0.1               # a routed script this likely gets a Tesseract reading ...
+    max_tesseract: int = 2             # ... for at most this many scripts per box
+    mixed_second: float = 0.2          # Latin this likely: the first script is read with English beside it
+    viet_skeleton: float = 0.6         # a vie reading must match RapidOCR's without accents this closely
+    min_score: float = 0.25            # probability x confidence a reading needs to be kept
+    unread_sure: float = 0.9           # a script no active pack reads, this likely: recorded unread
+    flip_margin: float = 0.1           # an upside-down crop this much more like text is read turned
+    strong_confidence: float = 0.75    # a reading this confident with 3+ unmistakable letters shows its script
+    lookalike_share: float = 0.85      # a Cyrillic/Greek/Armenian reading with this share of Latin look-alikes
+    lone_script: float = 0.5           # a script no other box of the image is likeliest for needs this
+    plausibility: plausible.PlausibilityRules = field(default_factory=plausible.PlausibilityRules)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ScriptRoute:
+    """The traineddata that read one script's boxes, e.g. Arab -> ara+fas+urd."""
 
     script: str
     langs: tuple[str, ...]
@@ -84,38 +125,34 @@ class ScriptGroup:
         return "+".join(self.langs)
 
     @property
-    def decoy(self) -> str:
+    def mixed(self) -> str:
         return "+".join(self.langs if LATIN_DECOY in self.langs else (*self.langs, LATIN_DECOY))
 
 
 @dataclass
-class Candidate:
+class Reading:
     engine: str                  # "rapidocr" | "tesseract"
     lang: str                    # RapidOCR rec model name, or the Tesseract language spec
     variant: str                 # "line" | "rotated" | "restacked"
     text: str
     confidence: float
-    script: Optional[str]        # dominant letter script of the text
-    share: float                 # share of its letters in the scripts its engine/group is for
-    score: float = 0.0           # confidence (Tesseract: of its script's words) x share
-    claim: bool = False
-    note: str = ""
     words: tuple[tuple[str, float, str], ...] = ()
-    group: Optional[str] = None  # Tesseract: the script its traineddata is for
-    in_script: int = 0           # Tesseract: letters of that script
-    script_conf: float = 0.0     # Tesseract: confidence of the words holding them
+    verdict: Optional[plausible.Verdict] = None
 
 
 @dataclass
 class RouteDecision:
     polygon: tuple[tuple[int, int], ...]
     vertical: bool
-    candidates: list[Candidate] = field(default_factory=list)
-    chosen: Optional[Candidate] = None
+    guess: Optional[ScriptGuess] = None       # the classifier's probabilities for this box alone
+    adjusted: Optional[ScriptGuess] = None    # ... with the image's other boxes as context
+    readings: list[Reading] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # readings set aside, and why
+    flipped: bool = False                      # read turned 180 degrees
+    chosen: Optional[Reading] = None
+    script: Optional[str] = None       # the box's script (classifier class) as decided
+    unread: bool = False               # a script no active pack reads: recorded, not read
     reason: str = ""
-    tesseract_skipped: Optional[str] = None
-    checks: list[str] = field(default_factory=list)   # contest / decoy runs and their outcome
-    context: set[str] = field(default_factory=set)    # scripts read with confidence elsewhere in the image
 
     @property
     def engine(self) -> Optional[str]:
@@ -125,397 +162,394 @@ class RouteDecision:
     def lang(self) -> Optional[str]:
         return None if self.chosen is None else self.chosen.lang
 
+    def rapid(self) -> Optional[Reading]:
+        return max((r for r in self.readings if r.engine == "rapidocr" and r.text),
+                   key=lambda r: r.confidence, default=None)
 
-def script_groups(packs: Iterable[Any]) -> list[ScriptGroup]:
-    """Tesseract groups for the pack scripts RapidOCR cannot read, e.g. Arab -> ara+fas."""
+
+@lru_cache(maxsize=1)
+def script_prior() -> dict[str, float]:
+    """Class weights: how common each script-identifier class is in real media (data/script_prior.json)."""
+    return dict(json.loads(resources.files("clueextract.data").joinpath("script_prior.json").read_text(encoding="utf-8"))["prior"])
+
+
+def script_routes(packs: Iterable[Any]) -> list[ScriptRoute]:
+    """Tesseract routes for the pack scripts RapidOCR cannot read (Arab -> ara+fas), and Viet -> vie
+    when a pack of Vietnamese names it."""
     by_script: dict[str, list[str]] = {}
     for p in packs:
         langs = list((p.data.get("ocr") or {}).get("tesseract") or [])
-        for s in p.scripts:
-            if s not in RAPID_SCRIPTS and langs:
+        scripts = [s for s in p.scripts if s not in RAPID_SCRIPTS]
+        if p.data["language"].get("iso639_3") == "vie" and "vie" in langs:
+            scripts.append(VIET)
+            langs = ["vie"]
+        for s in scripts:
+            if langs:
                 have = by_script.setdefault(s, [])
                 have += [lang for lang in langs if lang not in have]
-    return [ScriptGroup(s, tuple(ls)) for s, ls in sorted(by_script.items())]
+    return [ScriptRoute(s, tuple(ls)) for s, ls in sorted(by_script.items())]
 
 
-def perspective_crop(image: np.ndarray, polygon: np.ndarray) -> np.ndarray:
-    """The quadrilateral `polygon` (4 points, clockwise from top-left) warped to an upright rectangle."""
-    import cv2
-
-    pts = np.asarray(polygon, dtype=np.float32).reshape(4, 2)
-    w = max(1, int(round(max(np.linalg.norm(pts[0] - pts[1]), np.linalg.norm(pts[2] - pts[3])))))
-    h = max(1, int(round(max(np.linalg.norm(pts[0] - pts[3]), np.linalg.norm(pts[1] - pts[2])))))
-    m = cv2.getPerspectiveTransform(pts, np.float32([[0, 0], [w, 0], [w, h], [0, h]]))
-    return cv2.warpPerspective(image, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+def _digit_share(text: str) -> float:
+    """Share of a reading's letters and digits that are digits (a price or phone line: the `Zyyy`
+    class speaks for its digits whichever engine reads the rest)."""
+    alnum = [ch for ch in text if ch.isalnum()]
+    return sum(ch.isdigit() for ch in alnum) / len(alnum) if alnum else 0.0
 
 
-def restack_column(crop: np.ndarray) -> np.ndarray:
-    """A column of upright characters (RGB) re-laid as a horizontal line, same order.
-
-    Characters are cut at rows without ink; pieces closer than one character width (二, 三)
-    stay one character; runs of touching characters are cut into squares."""
-    gray = crop.astype(np.float32).mean(axis=2)
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    ink = np.abs(gray - np.median(border)) > max(40.0, 0.35 * float(np.ptp(gray)))
-    cols = np.flatnonzero(ink.any(axis=0))
-    rows = ink.sum(axis=1) > max(1, int(0.02 * gray.shape[1]))
-    if cols.size == 0 or not rows.any():
-        return crop
-    char_w = max(4, int(cols[-1] - cols[0] + 1))
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], rows.astype(np.int8), [0]])))
-    cells: list[list[int]] = []
-    for a, b in zip(edges[::2], edges[1::2]):
-        if cells and b - cells[-1][0] <= 1.15 * char_w:
-            cells[-1][1] = int(b)
-        else:
-            cells.append([int(a), int(b)])
-    pieces = []
-    for a, b in cells:
-        n = int(round((b - a) / char_w)) if b - a > 1.5 * char_w else 1
-        pieces += [(a + (b - a) * i // n, a + (b - a) * (i + 1) // n) for i in range(n)]
-    pad = max(2, char_w // 8)
-    height = max(b - a for a, b in pieces) + 2 * pad
-    fill = np.median(crop.reshape(-1, crop.shape[2]), axis=0).astype(crop.dtype)
-    # Cells keep only the inked columns and a thin margin, so the re-laid characters are
-    # as close as in a horizontal line (wider gaps read as word spaces).
-    x0, x1 = max(0, int(cols[0]) - pad // 2), min(crop.shape[1], int(cols[-1]) + 1 + pad // 2)
-    out = []
-    for a, b in pieces:
-        cell = crop[max(0, a - pad):b + pad, x0:x1]
-        canvas = np.empty((height, x1 - x0, crop.shape[2]), dtype=crop.dtype)
-        canvas[...] = fill
-        top = (height - cell.shape[0]) // 2
-        canvas[top:top + cell.shape[0]] = cell
-        out.append(canvas)
-    return np.ascontiguousarray(np.concatenate(out, axis=1))
+def _text_p(g: Optional[ScriptGuess]) -> float:
+    """The classifier's best probability for a class of text (not `none`)."""
+    return max((p for c, p in g.ranked if c != "none"), default=0.0) if g is not None else 0.0
 
 
 def _similar(a: str, b: str) -> float:
     return SequenceMatcher(None, "".join(a.split()).casefold(), "".join(b.split()).casefold()).ratio()
 
 
-class _RapidParts(RapidOcrEngine):
-    """RapidOCR's detector, orientation classifier and recogniser called one step at a time.
+def _skeleton(text: str) -> str:
+    """Latin text without its accents ("Phở Bò" -> "Pho Bo"), đ as d."""
+    import unicodedata
 
-    Its own instance (RapidOCR's call flags stick to the instance) and no score filter:
-    the router needs every box, also those RapidOCR reads as empty (it drops those)."""
-
-    def __init__(self, threads: int, max_side: int):
-        super().__init__(threads=threads, min_confidence=0.0, max_side=max_side)
-
-    def _run(self, rgb: np.ndarray, det: bool, cls: bool, rec: bool) -> Any:
-        return self._ocr(np.ascontiguousarray(rgb[:, :, ::-1]), use_det=det, use_cls=cls, use_rec=rec,
-                         return_word_box=False)
-
-    def detect(self, image_rgb: np.ndarray) -> list[np.ndarray]:
-        """Detected quadrilaterals (4x2 float32, clockwise from top-left) in `image_rgb`'s pixels."""
-        h, w = image_rgb.shape[:2]
-        scale, img = 1.0, image_rgb
-        if max(h, w) > self.max_side:
-            from PIL import Image
-
-            scale = self.max_side / max(h, w)
-            img = np.asarray(Image.fromarray(image_rgb).resize((max(1, round(w * scale)), max(1, round(h * scale)))))
-        boxes = getattr(self._run(bounded_aspect(img), True, False, False), "boxes", None)
-        return [] if boxes is None else [np.asarray(b, dtype=np.float32).reshape(4, 2) / scale for b in boxes]
-
-    def read_crop(self, crop_rgb: np.ndarray) -> tuple[str, float]:
-        """RapidOCR's reading of one crop, after its 0/180° classifier."""
-        imgs = getattr(self._run(crop_rgb, False, True, False), "img_list", None)
-        upright = np.ascontiguousarray(imgs[0][:, :, ::-1]) if imgs else crop_rgb
-        res = self._run(upright, False, False, True)
-        txts = getattr(res, "txts", None)
-        return (" ".join(str(txts[0]).split()), float(res.scores[0])) if txts else ("", 0.0)
+    s = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in s if unicodedata.category(ch) != "Mn")
 
 
 class RoutedOcr:
-    """OcrEngine (see base.py): RapidOCR boxes, each read by RapidOCR or Tesseract by script."""
+    """OcrEngine (see base.py): detector, script identifier, recognisers per script, rules."""
 
     name = "routed"
 
     def __init__(self, packs: Sequence[Any], threads: int = 1, tessdata: Optional[str] = None,
-                 min_confidence: float = 0.5, max_side: int = 2000, skip_certain: bool = True):
-        self.min_confidence = min_confidence
-        self.skip_certain = skip_certain
-        self.rapid = _RapidParts(threads, max_side)
+                 min_confidence: float = 0.5, max_side: int = 2000, rules: Optional[RoutingRules] = None):
+        self.rules = rules or RoutingRules(min_confidence=min_confidence)
+        self.rapid = RapidOcrEngine(threads=threads, min_confidence=0.0, max_side=max_side)
+        self.scripts = ScriptIdentifier(threads=threads)
         self.warnings: list[str] = []
-        self.groups = script_groups(packs)
+        self.routes = script_routes(packs)
         self.tess: Optional[TesseractEngine] = None
-        if self.groups:
+        if self.routes:
             try:
-                # Every traineddata a crop may be read with: each group, and each with the English decoy.
-                self.tess = TesseractEngine([x for g in self.groups for x in (g.spec, g.decoy)],
+                self.tess = TesseractEngine([x for r in self.routes for x in (r.spec, r.mixed)],
                                             threads=threads, tessdata=tessdata)
             except TesseractUnavailable as e:
-                self.warnings.append(f"Tesseract unavailable; {', '.join(g.script for g in self.groups)} text "
+                self.warnings.append(f"Tesseract unavailable; {', '.join(r.script for r in self.routes)} text "
                                      f"will not be read: {e}")
         if self.tess is not None:
-            for g in self.groups:
-                if g.spec not in self.tess.languages:
-                    self.warnings.append(f"no {', '.join(x for x in g.langs if x in self.tess.missing)} traineddata "
-                                         f"in {self.tess.tessdata}: {g.script} text will not be read")
-            self.groups = [g for g in self.groups if g.spec in self.tess.languages]
-        self._decoy_ok = self.tess is not None and LATIN_DECOY in self.tess.available_languages()
+            for r in self.routes:
+                if r.spec not in self.tess.languages:
+                    self.warnings.append(f"no {', '.join(x for x in r.langs if x in self.tess.missing)} traineddata "
+                                         f"in {self.tess.tessdata}: {r.script} text will not be read")
+            self.routes = [r for r in self.routes if r.spec in self.tess.languages]
+        else:
+            self.routes = []
+        self._by_script = {r.script: r for r in self.routes}
+        self.prior = script_prior()
+        self._mixed_ok = self.tess is not None and LATIN_DECOY in self.tess.available_languages()
         for w in self.warnings:
             log.warning(w)
         self._rapid_engine = f"rapidocr {self.rapid.version}"
         self._rapid_sha = self.rapid.identity()["models"][REC]
         self.last_decisions: list[RouteDecision] = []
+        self._strong: dict[str, int] = {}
+        self._tops: dict[str, int] = {}
 
     def identity(self) -> dict[str, Any]:
-        return {"engine": "rapidocr detection; rapidocr or tesseract recognition by script",
-                "rapidocr": self.rapid.identity(),
+        return {"engine": "rapidocr detection; script identification; rapidocr or tesseract recognition by script",
+                "rapidocr": self.rapid.identity(), "script_id": self.scripts.identity(),
                 "tesseract": self.tess.identity() if self.tess is not None else None,
-                "routes": {g.script: g.spec for g in self.groups},
-                "rules": {"vertical_ratio": VERTICAL_RATIO,
-                          "skip": [SKIP_LATIN, SKIP_CJK] if self.skip_certain else None,
-                          "claim": [MIN_CLAIM_LETTERS, MIN_CLAIM_SHARE, MIN_CLAIM_CONFIDENCE, CONTEXT_CLAIM_CONFIDENCE],
-                          "context": [STRONG_CLAIM, CONTEXT_BONUS],
-                          "decoy": [LATIN_DECOY, MIXED_LETTERS, MIXED_CONFIDENCE], "cjk_guard": CJK_GUARD,
-                          "homoglyph": [HOMOGLYPH_MATCH, HOMOGLYPH_RAPID], "min_confidence": self.min_confidence},
-                "warnings": list(self.warnings)}
+                "routes": {r.script: r.spec for r in self.routes}, "vertical_ratio": VERTICAL_RATIO,
+                "rules": self.rules.to_json(), "script_prior": self.prior, "warnings": list(self.warnings)}
+
+    # -- reading ---------------------------------------------------------------------------
 
     def read(self, image_rgb: np.ndarray) -> list[OcrLine]:
         h, w = image_rgb.shape[:2]
         decisions: list[RouteDecision] = []
         crops: list[dict[str, np.ndarray]] = []
         for poly in self.rapid.detect(image_rgb):
-            crop = perspective_crop(image_rgb, poly)
-            vertical = crop.shape[0] >= VERTICAL_RATIO * crop.shape[1]
-            variants = ({"rotated": np.ascontiguousarray(np.rot90(crop)), "restacked": restack_column(crop)}
-                        if vertical else {"line": crop})
-            d = RouteDecision(tuple((int(round(x)), int(round(y))) for x, y in poly.tolist()), vertical)
-            d.candidates = [self._rapid_candidate(k, *self.rapid.read_crop(v)) for k, v in variants.items()]
-            d.tesseract_skipped = self._skip_reason(d)
-            decisions.append(d)
+            vertical, variants = line_variants(image_rgb, poly)
+            decisions.append(RouteDecision(tuple((int(round(x)), int(round(y))) for x, y in poly.tolist()), vertical))
             crops.append(variants)
-        jobs = [(i, k, g.spec, g) for i, d in enumerate(decisions) if d.tesseract_skipped is None
-                for k in crops[i] for g in self.groups]
-        for (i, k, _, g), r in zip(jobs, self._tess(jobs, crops)):
-            decisions[i].candidates.append(self._tess_candidate(k, g, r))
-        self._mark_claims(decisions)
-        self._settle_contests(decisions, crops)
-        self._check_decoys(decisions, crops)
+        if not decisions:
+            self.last_decisions = []
+            return []
+        flat = [(i, k) for i, v in enumerate(crops) for k in v]
+        turned = set()
+        for (i, k), (text, conf, flip) in zip(flat, self.rapid.recognise([crops[i][k] for i, k in flat])):
+            decisions[i].readings.append(Reading("rapidocr", REC, k, text, round(conf, 4)))
+            if flip and k == "line":
+                turned.add(i)
+        self._classify(decisions, crops, sorted(turned))
+        self._context(decisions)
+        jobs = [(i, spec) for i, d in enumerate(decisions) for spec in self._tesseract_specs(d)]
+        if jobs and self.tess is not None:
+            readings = self.tess.read_many([(crops[i][self._upright(crops[i])], spec) for i, spec in jobs])
+            for (i, spec), r in zip(jobs, readings):
+                decisions[i].readings.append(self._tess_reading(spec, self._upright(crops[i]), r))
+        self._strong = self._strong_scripts(decisions)
+        self._tops = self._top_scripts(decisions)
         lines = []
         for d in decisions:
             self._decide(d)
-            if d.chosen is not None:
+            if d.chosen is not None or d.unread:
                 lines.append(self._line(d, w, h))
         self.last_decisions = decisions
         return lines
 
-    def _tess(self, jobs: list[tuple[int, str, str, Any]], crops: list[dict[str, np.ndarray]]) -> list[TessReading]:
-        if not jobs or self.tess is None:
+    def _classify(self, decisions: list[RouteDecision], crops: list[dict[str, np.ndarray]], turned: list[int]) -> None:
+        """The script classifier on every box; where RapidOCR's orientation classifier turned a line
+        upside down, on both ways, and the turned crop is kept (for Tesseract too) when it looks
+        more like text of some script. (RapidOCR's orientation classifier alone turned 13 of 60
+        upright Thai, Hangul, Arabic and Devanagari sample crops; an upside-down Vietnamese
+        receipt read as Cyrillic without the turn.)"""
+        keys = [self._upright(c) for c in crops]
+        flipped = [np.ascontiguousarray(np.rot90(crops[i]["line"], 2)) for i in turned]
+        guesses = self.scripts.classify([c[k] for c, k in zip(crops, keys)] + flipped)
+        for d, g in zip(decisions, guesses):
+            d.guess = g
+        for i, g in zip(turned, guesses[len(crops):]):
+            if _text_p(g) >= _text_p(decisions[i].guess) + self.rules.flip_margin:
+                decisions[i].guess, decisions[i].flipped = g, True
+                crops[i]["line"] = flipped[turned.index(i)]
+
+    @staticmethod
+    def _upright(variants: dict[str, np.ndarray]) -> str:
+        """The variant the classifier and Tesseract see: upright characters on a horizontal line."""
+        return "line" if "line" in variants else "restacked"
+
+    def _tesseract_specs(self, d: RouteDecision) -> list[str]:
+        """The Tesseract specs that read a box (two at most): the routed scripts among the
+        classifier's classes from `try_min` up, best first, with English beside the first when
+        Latin is likely too; none when RapidOCR is certain of a Latin/Han/kana line the classifier
+        also calls Latin/Han/kana/digits."""
+        g, rules = d.adjusted or d.guess, self.rules
+        assert g is not None
+        rapid = d.rapid()
+        if self._certain(rapid) and g.script in RAPID_CLASSES:
             return []
-        return self.tess.read_many([(crops[i][k], spec) for i, k, spec, _ in jobs])
+        scripts: list[str] = []
+        for cls, p in g.ranked:
+            if p < rules.try_min:
+                break
+            if cls in self._by_script:
+                scripts.append(cls)
+        if len(scripts) == 1:  # a free slot: the likeliest sibling of the one script
+            sibling = max((x for x in SIBLINGS.get(scripts[0], ()) if x in self._by_script), key=g.prob, default=None)
+            if sibling is not None:
+                scripts.append(sibling)
+        specs: list[str] = []
+        for cls in scripts[:rules.max_tesseract]:
+            route = self._by_script[cls]
+            mixed = not specs and cls != VIET and g.prob("Latn") >= rules.mixed_second and self._mixed_ok
+            specs.append(route.mixed if mixed else route.spec)
+        return specs
 
-    def _skip_reason(self, d: RouteDecision) -> Optional[str]:
-        if not self.groups:
-            return "Tesseract unavailable" if self.warnings else "no active pack needs Tesseract"
-        for c in d.candidates if self.skip_certain else ():
-            counts = script_counts(c.text)
-            latin, cjk = counts.get("Latn", 0), sum(counts.get(s, 0) for s in ("Hani", "Jpan"))
-            certain = (latin >= 3 and c.confidence >= SKIP_LATIN) or (cjk >= 2 and c.confidence >= SKIP_CJK)
-            if c.share == 1.0 and certain:
-                return f"RapidOCR read {sum(counts.values())} {c.script} letters at {c.confidence:.3f}"
-        return None
+    def _tess_reading(self, spec: str, variant: str, r: TessReading) -> Reading:
+        script = self._route_of(spec).script
+        also = frozenset({"Latn"}) if spec != self._by_script[script].spec else frozenset()
+        check_script = "Latn" if script == VIET else script
+        verdict = plausible.check(r.text, r.words, check_script, self.rules.plausibility, also)
+        return Reading("tesseract", spec, variant, r.text, r.confidence, r.words, verdict)
 
-    def _rapid_candidate(self, variant: str, text: str, conf: float) -> Candidate:
-        counts = script_counts(text)
-        letters = sum(counts.values())
-        share = sum(n for s, n in counts.items() if s in RAPID_SCRIPTS) / letters if letters else 1.0
-        script = counts.most_common(1)[0][0] if counts else None
-        return Candidate("rapidocr", REC, variant, text, round(conf, 4), script, round(share, 4),
-                         score=round(conf * share, 4) if text else 0.0)
+    def _route_of(self, spec: str) -> ScriptRoute:
+        return next(rt for rt in self.routes if spec in (rt.spec, rt.mixed))
 
-    def _tess_candidate(self, variant: str, g: ScriptGroup, r: TessReading, note: str = "") -> Candidate:
+    # -- deciding --------------------------------------------------------------------------
+
+    def _context(self, decisions: list[RouteDecision]) -> None:
+        """The classifier's probabilities for each box, adjusted by what is known beside the crop:
+        1. how common each script is (data/script_prior.json: the classifier was trained on every
+           script equally often, and its rare classes drew odd real crops);
+        2. Greek letters that only Greek writes in a confident RapidOCR reading (its dictionary
+           holds the Greek alphabet: "NPOΣOXH" for "ΠΡΟΣΟΧΗ" is Greek however the crop looks);
+        3. scripts seen elsewhere in the image: each box's probabilities are multiplied by
+           (1 + context_weight x the other boxes' mean script distribution) and renormalised
+           (digits and `none` are left as they are). A Thai sign's lines lean on each other where
+           one alone hesitates between Thai and Lao."""
+        rules = self.rules
+        for d in decisions:
+            assert d.guess is not None
+            raw = {c: p * self.prior.get(c, 1.0) for c, p in d.guess.ranked}
+            rapid = d.rapid()
+            if rapid is not None and rapid.confidence >= rules.greek_rapid and len(_GREEK_ONLY.findall(rapid.text)) >= 1:
+                raw["Grek"] = raw.get("Grek", 0.0) + rules.greek_boost
+            total = sum(raw.values())
+            d.adjusted = ScriptGuess(tuple(sorted(((c, v / total) for c, v in raw.items()), key=lambda kv: -kv[1])))
+        dists = []
+        for d in decisions:
+            assert d.adjusted is not None
+            text = {c: p for c, p in d.adjusted.ranked if c not in ("none", "Zyyy")}
+            total = sum(text.values())
+            dists.append({c: p / total for c, p in text.items()} if total > 0 else {})
+        for i, d in enumerate(decisions):
+            others = [x for j, x in enumerate(dists) if j != i and x]
+            if not others or rules.context_weight <= 0:
+                continue
+            seen: dict[str, float] = {}
+            for x in others:
+                for c, p in x.items():
+                    seen[c] = seen.get(c, 0.0) + p / len(others)
+            assert d.adjusted is not None
+            raw = {c: p * (1.0 + rules.context_weight * seen.get(c, 0.0)) for c, p in d.adjusted.ranked}
+            total = sum(raw.values())
+            d.adjusted = ScriptGuess(tuple(sorted(((c, v / total) for c, v in raw.items()), key=lambda kv: -kv[1])))
+
+    def _certain(self, r: Optional[Reading]) -> bool:
+        if r is None:
+            return False
         counts = script_counts(r.text)
         letters = sum(counts.values())
-        in_script = counts.get(g.script, 0)
-        weights = [(script_counts(word).get(g.script, 0), conf) for word, conf, _ in r.words]
-        total = sum(n for n, _ in weights)
-        script_conf = sum(n * conf for n, conf in weights) / total if total else 0.0
-        share = in_script / letters if letters else 0.0
-        return Candidate("tesseract", r.lang, variant, r.text, r.confidence,
-                         counts.most_common(1)[0][0] if counts else None, round(share, 4),
-                         score=round(script_conf * share, 4), note=note, words=r.words, group=g.script,
-                         in_script=in_script, script_conf=round(script_conf, 4))
+        latin, cjk = counts.get("Latn", 0), counts.get("Hani", 0) + counts.get("Jpan", 0)
+        if letters == 0 or (latin + cjk) < letters:
+            return False
+        return (latin >= 3 and r.confidence >= self.rules.certain_latin) or (cjk >= 2 and r.confidence >= self.rules.certain_cjk)
 
-    def _mark_claims(self, decisions: list[RouteDecision]) -> None:
-        """Which readings claim their box (rule 4); records which scripts the image holds."""
-        def ok(c: Candidate, min_conf: float) -> bool:
-            return c.in_script >= MIN_CLAIM_LETTERS and c.share >= MIN_CLAIM_SHARE and c.script_conf >= min_conf
-
-        strong = []
-        for d in decisions:
-            best = max((c for c in d.candidates if c.group and ok(c, MIN_CLAIM_CONFIDENCE)),
-                       key=lambda c: c.score, default=None)
-            strong.append(best.group if best is not None and best.score >= STRONG_CLAIM else None)
-        for i, d in enumerate(decisions):
-            elsewhere = {g for j, g in enumerate(strong) if g and j != i}
-            d.context = elsewhere
-            for c in d.candidates:
-                if not c.group:
-                    continue
-                min_conf = CONTEXT_CLAIM_CONFIDENCE if c.group in elsewhere else MIN_CLAIM_CONFIDENCE
-                c.claim = ok(c, min_conf)
-                c.note = (f"{c.in_script} {c.group} letters ({c.share:.0%}) at confidence {c.script_conf:.2f}"
-                          + ("" if c.claim else f": no claim (needs >= {MIN_CLAIM_LETTERS} letters, "
-                                                 f">= {MIN_CLAIM_SHARE:.0%}, confidence >= {min_conf})"))
-        self._homoglyph_veto(decisions)
-
-    def _homoglyph_veto(self, decisions: list[RouteDecision]) -> None:
-        """Claims that a confident RapidOCR reading explains as well: Cyrillic made only of Latin
-        look-alikes ("ЕСР 45" for "EGP 45"), or no more script letters than RapidOCR read Han/kana
-        letters ("БА" for "税込" at 0.93; RapidOCR reads Hangul as Han garbage at up to 0.92)."""
-        for d in decisions:
-            rapid = self._best_rapid(d)
-            counts = script_counts(rapid.text) if rapid is not None else {}
-            cjk = counts.get("Hani", 0) + counts.get("Jpan", 0)
-            if rapid is not None and rapid.script in ("Hani", "Jpan") and rapid.confidence >= CJK_GUARD:
-                for c in d.candidates:
-                    if c.claim and c.in_script <= cjk:
-                        c.claim = False
-                        c.note += f"; no more letters than RapidOCR's {rapid.text!r} ({rapid.confidence:.2f}): no claim"
-            if rapid is None or rapid.script != "Latn" or rapid.confidence < HOMOGLYPH_RAPID:
-                continue
-            for c in d.candidates:
-                letters = [ch for ch in c.text if c.claim and char_script(ch) == c.group]
-                if (c.group in _LOOKALIKE_SCRIPTS and letters and all(ch in _LOOKALIKES for ch in letters)
-                        and _similar("".join(_LOOKALIKES.get(ch, ch) for ch in c.text), rapid.text) >= HOMOGLYPH_MATCH):
-                    c.claim = False
-                    c.note += f"; Latin look-alike letters only, as RapidOCR's {rapid.text!r}: no claim"
-
-    def _settle_contests(self, decisions: list[RouteDecision], crops: list[dict[str, np.ndarray]]) -> None:
-        """Two scripts claim one box: Tesseract reads it with both models, in both orders."""
-        jobs, contests = [], []
-        for i, d in enumerate(decisions):
-            best: dict[str, Candidate] = {}
-            for c in sorted((c for c in d.candidates if c.claim), key=lambda c: -c.score):
-                best.setdefault(c.group or "", c)
-            if len(best) >= 2:
-                a, b = list(best.values())[:2]
-                ga, gb = (next(g for g in self.groups if g.script == c.group) for c in (a, b))
-                contests.append((i, a, b))
-                jobs += [(i, a.variant, f"{ga.spec}+{gb.spec}", None), (i, a.variant, f"{gb.spec}+{ga.spec}", None)]
-        readings = self._tess(jobs, crops)
-        for n, (i, a, b) in enumerate(contests):
-            d = decisions[i]
-            winners = [self._model_script(r) for r in readings[2 * n:2 * n + 2]]
-            bonus = {c.group: c.score + (CONTEXT_BONUS if c.group in d.context else 0.0) for c in (a, b)}
-            agreed = winners[0] == winners[1] and winners[0] in bonus
-            winner = winners[0] if agreed else max(bonus, key=bonus.__getitem__)
-            loser = b if winner == a.group else a
-            for c in d.candidates:
-                if c.claim and c.group == loser.group:
-                    c.claim = False
-                    c.note += f"; lost to {winner}"
-            d.checks.append(f"contest {a.group} vs {b.group}: both models loaded, Tesseract kept "
-                            f"{' / '.join(str(x) for x in winners)}; {winner} wins")
-
-    def _model_script(self, r: TessReading) -> Optional[str]:
-        """The script of the traineddata whose words hold most letters in a combined reading."""
-        letters: dict[str, int] = {}
-        for word, _, lang in r.words:
-            g = next((g for g in self.groups if lang in g.langs), None)
-            in_script = [ch for ch in word if g is not None and char_script(ch) == g.script]
-            if g is not None and not (g.script in _LOOKALIKE_SCRIPTS and all(ch in _LOOKALIKES for ch in in_script)):
-                # ("САРЕ" read for "CAFE", look-alikes only, counts for no script)
-                letters[g.script] = letters.get(g.script, 0) + len(in_script)
-        return max(letters, key=letters.__getitem__) if letters else None
-
-    def _check_decoys(self, decisions: list[RouteDecision], crops: list[dict[str, np.ndarray]]) -> None:
-        """A claim against a RapidOCR Latin reading: read the crop once more with English beside
-        the script's model ("tha+eng"); Tesseract then picks, word by word, Latin or the script.
-        - no script word left: the line is Latin ("Soi Sukhumvit 11");
-        - no English word: the claim stands (Tesseract rejected Latin for every word);
-        - both, >= 3 letters each, script words at >= 0.85: a mixed line ("PHARMACY ร้านขายยา"),
-          that reading is chosen - not for Cyrillic, whose look-alikes made "Pasar Baru" into
-          "Pasar Ваги";
-        - otherwise the claim stands only if its confidence is >= RapidOCR's ("Şekersiz" read as
-          Cyrillic at 0.73 loses to RapidOCR's 0.97).
-        Without eng.traineddata the last rule applies to every claim against Latin."""
-        jobs = []
-        for i, d in enumerate(decisions):
-            claim, rapid = self._best_claim(d), self._best_rapid(d)
-            if (claim is not None and rapid is not None and rapid.script == "Latn"
-                    and rapid.confidence >= self.min_confidence):
-                g = next(g for g in self.groups if g.script == claim.group)
-                jobs.append((i, claim.variant, g.decoy, g))
-        readings: list[Optional[TessReading]] = list(self._tess(jobs, crops)) if self._decoy_ok else [None] * len(jobs)
-        for (i, k, spec, g), r in zip(jobs, readings):
-            d = decisions[i]
-            claim, rapid = self._best_claim(d), self._best_rapid(d)
-            assert claim is not None and rapid is not None
-            latin = script_n = 0
-            weighted = 0.0
-            for word, conf, lang in r.words if r is not None else ():
-                counts = script_counts(word)
-                if lang == LATIN_DECOY:
-                    latin += counts.get("Latn", 0)
-                else:
-                    script_n += counts.get(g.script, 0)
-                    weighted += counts.get(g.script, 0) * conf
-            script_conf = weighted / script_n if script_n else 0.0
-            if r is not None and script_n < MIN_CLAIM_LETTERS:
-                verdict = "Latin"
-            elif r is not None and latin == 0:
-                verdict = g.script
-            elif (r is not None and g.script not in _LOOKALIKE_SCRIPTS and min(latin, script_n) >= MIXED_LETTERS
-                  and script_conf >= MIXED_CONFIDENCE):
-                mixed = self._tess_candidate(k, g, r, note=f"mixed line: {latin} Latin letters beside {script_n} "
-                                                           f"{g.script} letters at confidence {script_conf:.2f}")
-                mixed.claim, mixed.score = True, claim.score + 0.01
-                d.candidates.append(mixed)
-                verdict = f"mixed Latin and {g.script}"
-            elif claim.script_conf >= rapid.confidence:
-                verdict = f"{g.script} ({claim.script_conf:.2f} >= RapidOCR {rapid.confidence:.2f})"
-            else:
-                verdict = f"Latin (RapidOCR {rapid.confidence:.2f} > {g.script} {claim.script_conf:.2f})"
-            if r is not None:
-                d.checks.append(f"decoy {spec}: {r.text!r} -> {verdict}")
-                d.candidates.append(self._tess_candidate(k, g, r, note="decoy reading"))
-            if verdict.startswith("Latin"):
-                for c in d.candidates:
-                    if c.claim:
-                        c.claim = False
-                        c.note += f"; against RapidOCR's Latin {rapid.text!r} the line reads as {verdict}: no claim"
-
-    @staticmethod
-    def _best_rapid(d: RouteDecision) -> Optional[Candidate]:
-        return max((c for c in d.candidates if c.engine == "rapidocr" and c.text), key=lambda c: c.score, default=None)
-
-    @staticmethod
-    def _best_claim(d: RouteDecision) -> Optional[Candidate]:
-        return max((c for c in d.candidates if c.claim), key=lambda c: c.score, default=None)
+    def _rapid_ok(self, r: Optional[Reading]) -> bool:
+        """A RapidOCR reading that may be kept: score from min_confidence, letters mostly of its scripts."""
+        if r is None or r.confidence < self.rules.min_confidence:
+            return False
+        counts = script_counts(r.text)
+        letters = sum(counts.values())
+        return not letters or sum(n for s, n in counts.items() if s in RAPID_SCRIPTS) / letters >= 0.5
 
     def _decide(self, d: RouteDecision) -> None:
-        rapid, claim = self._best_rapid(d), self._best_claim(d)
-        if claim is not None:
-            d.chosen = claim
-            d.reason = f"tesseract {claim.lang}: {claim.note}" + (
-                f"; over RapidOCR {rapid.text!r} ({rapid.confidence:.2f})" if rapid else "")
-        elif rapid is not None and rapid.confidence >= self.min_confidence and rapid.share >= 0.5:
-            d.chosen = rapid
-            d.reason = (f"rapidocr: {rapid.script or 'no-letter'} reading at {rapid.confidence:.2f}; "
-                        + (d.tesseract_skipped or "no Tesseract claim"))
+        """Every reading gets a score, the probability of its script times its confidence; the best
+        from `min_score` up is kept (the module docstring gives the cases)."""
+        g, rules = d.adjusted or d.guess, self.rules
+        assert g is not None
+        rapid = d.rapid()
+        d.script = g.script
+        tess = [r for r in d.readings if r.engine == "tesseract" and r.verdict is not None]
+        # A script whose reading failed the plausibility test is less likely than the classifier
+        # thought: the other scripts' probabilities are renormalised without it.
+        failed = ({self._route_of(r.lang).script for r in tess if not r.verdict.ok}
+                  - {self._route_of(r.lang).script for r in tess if r.verdict.ok})
+        passed = {self._route_of(r.lang).script for r in tess if r.verdict.ok}
+        # A failed script's probability goes to its plausible sibling; the others' is renormalised.
+        inherit = {s: sum(g.prob(x) for x in SIBLINGS.get(s, ()) if x in failed) for s in passed}
+        handed = {x for s in passed for x in SIBLINGS.get(s, ()) if x in failed}
+        rest = max(1e-6, 1.0 - sum(g.prob(c) for c in failed - handed))
+        scored: list[tuple[float, Reading, str]] = []
+        latin_too = 0.0  # probability of scripts whose reading is Latin look-alikes of RapidOCR's
+        for r in tess:
+            script = self._route_of(r.lang).script
+            if not r.verdict.ok:
+                d.notes.append(f"tesseract {r.lang}: {r.verdict.why}")
+                continue
+            if script == VIET:
+                if rapid is not None and _similar(_skeleton(r.text), _skeleton(rapid.text)) < rules.viet_skeleton:
+                    d.notes.append(f"vie {r.text!r} does not match RapidOCR's {rapid.text!r}")
+                    continue
+                p = (g.prob(VIET) + (g.prob("Latn") if _VIET_LETTERS.search(r.text) else 0.0)) / rest
+            elif self._homoglyphs(d, r, rapid, script):
+                assert rapid is not None
+                d.notes.append(f"{script} {r.text!r}: Latin look-alikes, as RapidOCR's {rapid.text!r}")
+                latin_too += g.prob(script)
+                continue
+            else:
+                p = (g.prob(script) + inherit.get(script, 0.0) + g.prob("Zyyy") * _digit_share(r.text)) / rest
+                lone = self._tops.get(script, 0) - (g.script == script) == 0
+                if lone and p < rules.lone_script:
+                    d.notes.append(f"{script} {r.text!r}: the only {script} box of the image at {p:.2f} "
+                                   f"(needs {rules.lone_script})")
+                    continue
+            scored.append((p * r.verdict.confidence, r, f"tesseract {r.lang} {r.verdict.why} x {script} {p:.2f}"))
+        if rapid is not None and self._rapid_ok(rapid):
+            scored.append(self._rapid_score(g, rapid, latin_too))
+        best = max(scored, key=lambda t: t[0], default=None)
+        if best is not None and best[0] >= rules.min_score:
+            d.chosen, d.reason = best[1], f"{best[2]} = {best[0]:.2f}"
+            if best[1].engine == "tesseract":
+                d.script = self._route_of(best[1].lang).script
+            return
+        d.chosen = None
+        why = f"best {best[2]} = {best[0]:.2f} < {rules.min_score}" if best else "no plausible reading"
+        if (g.script not in self._by_script and g.script not in RAPID_CLASSES and g.script not in (VIET, "none")
+                and g.p >= rules.unread_sure):
+            d.unread = True
+            d.reason = f"{g.script} ({g.p:.2f}): no active pack reads this script; recorded unread ({why})"
         else:
-            d.reason = "no reading confident enough" + (
-                f" (RapidOCR {rapid.text!r} at {rapid.confidence:.2f})" if rapid else "")
+            d.reason = f"{g.script} ({g.p:.2f}): {why}"
+
+    def _rapid_score(self, g: ScriptGuess, rapid: Reading, latin_too: float) -> tuple[float, Reading, str]:
+        """RapidOCR's reading weighs the probability of the classes it reads (and of scripts whose
+        reading turned out to be its Latin in look-alike letters), at least a floor when it is
+        confident and no script it cannot read dominates; no floor for one character."""
+        rules = self.rules
+        mass = sum(g.prob(c) for c in RAPID_CLASSES) + rules.viet_in_rapid * g.prob(VIET) + latin_too
+        other = max((p for c, p in g.ranked if c not in RAPID_CLASSES and c not in (VIET, "none")), default=0.0)
+        floor = 0.0
+        if sum(ch.isalnum() for ch in rapid.text) < 2:
+            floor = 0.0  # "T" read for a Hebrew letter at 1.00
+        elif self._certain(rapid):
+            floor = rules.certain_floor
+        elif other < rules.dominant and rapid.confidence >= rules.confident_rapid:
+            floor = rules.confident_floor
+        why = f"rapidocr {rapid.confidence:.2f} x Latin/Han/kana/digits {mass:.2f}" + (
+            f" (floor {floor})" if floor > mass else "")
+        return max(mass, floor) * rapid.confidence, rapid, why
+
+    @staticmethod
+    def _top_scripts(decisions: list[RouteDecision]) -> dict[str, int]:
+        """How many boxes of the image each class is the most likely one for (in context)."""
+        tops: dict[str, int] = {}
+        for d in decisions:
+            g = d.adjusted or d.guess
+            if g is not None:
+                tops[g.script] = tops.get(g.script, 0) + 1
+        return tops
+
+    def _strong_scripts(self, decisions: list[RouteDecision]) -> dict[str, int]:
+        """Per script, how many boxes have a plausible reading at `strong_confidence` with >= 3
+        letters that look like no Latin letter: where another box shows the script so, a line of
+        look-alike letters may be that script too."""
+        strong: dict[str, int] = {}
+        for d in decisions:
+            for script in {self._route_of(r.lang).script for r in d.readings if r.engine == "tesseract"
+                           and self._is_strong(r, self._route_of(r.lang).script)}:
+                strong[script] = strong.get(script, 0) + 1
+        return strong
+
+    def _is_strong(self, r: Reading, script: str) -> bool:
+        return (r.verdict is not None and r.verdict.ok and r.verdict.confidence >= self.rules.strong_confidence
+                and sum(char_script(ch) == script and ch not in _LOOKALIKES for ch in r.text) >= 3)
+
+    def _homoglyphs(self, box: RouteDecision, reading: Reading, rapid: Optional[Reading], script: str) -> bool:
+        """A Cyrillic, Greek or Armenian reading made (almost) only of letters that look Latin ("ТЕЕЕМОВК" for
+        "TELEWORK", "ЕСР 45" for "EGP 45") where RapidOCR read Latin: Latin, unless the image
+        shows that script elsewhere in letters no Latin one looks like."""
+        own = int(any(r is reading for r in box.readings) and self._is_strong(reading, script))
+        if rapid is None or script not in _LOOKALIKE_SCRIPTS or self._strong.get(script, 0) - own > 0:
+            return False
+        if rapid.confidence < self.rules.min_confidence:
+            return False
+        counts = script_counts(rapid.text)
+        if not counts or counts.most_common(1)[0][0] != "Latn":
+            return False
+        letters = [ch for ch in reading.text if char_script(ch) == script]
+        return bool(letters) and sum(ch in _LOOKALIKES for ch in letters) >= self.rules.lookalike_share * len(letters)
+
+    # -- output ----------------------------------------------------------------------------
 
     def _line(self, d: RouteDecision, w: int, h: int) -> OcrLine:
-        c = d.chosen
-        assert c is not None
         xs, ys = [p[0] for p in d.polygon], [p[1] for p in d.polygon]
         bbox = (max(0, min(xs)), max(0, min(ys)), min(w, max(xs)), min(h, max(ys)))
+        g = d.adjusted or d.guess
+        assert g is not None and d.script is not None
+        box_script = (d.script, round(g.prob(d.script), 4))
+        c = d.chosen
+        if c is None:  # unread: a script no active pack reads
+            return OcrLine("", round(g.p, 4), bbox, d.polygon, f"script-id ({SCRIPT_MODEL})", SCRIPT_MODEL,
+                           self.scripts.identity()["sha256"], script=box_script, unread=True)
         if c.engine == "rapidocr":
-            return OcrLine(c.text, c.confidence, bbox, d.polygon, self._rapid_engine, REC, self._rapid_sha)
+            return OcrLine(c.text, c.confidence, bbox, d.polygon, self._rapid_engine, REC, self._rapid_sha,
+                           script=box_script)
         assert self.tess is not None
         order = c.lang.split("+")
         used = sorted({lang for _, _, lang in c.words if lang in order}, key=order.index) or order[:1]
         model = "+".join(used)
         return OcrLine(c.text, c.confidence, bbox, d.polygon, f"tesseract {self.tess.version} ({model})", model,
-                       self._models_sha(used))
+                       self._models_sha(used), script=box_script)
 
     def _models_sha(self, langs: list[str]) -> str:
         """SHA-256 of the one traineddata file; for several, the SHA-256 of their

@@ -40,8 +40,10 @@ class SeenText:
         return [[round(a, 3), round(b, 3)] for a, b in out]
 
 
-def _key(text: str) -> str:
-    return "".join(text.split()).casefold()
+def _key(line: OcrLine) -> str:
+    if line.unread:  # no text: one entry per unread script
+        return f"\x00unread:{line.script[0] if line.script else ''}"
+    return "".join(line.text.split()).casefold()
 
 
 def merge(frames: list[tuple[float, list[tuple[float, float]], list[OcrLine]]]) -> list[SeenText]:
@@ -50,11 +52,11 @@ def merge(frames: list[tuple[float, list[tuple[float, float]], list[OcrLine]]]) 
     keys: list[str] = []
     for t, intervals, lines in frames:
         for line in lines:
-            k = _key(line.text)
+            k = _key(line)
             if not k:
                 continue
             idx = next((i for i, other in enumerate(keys) if other == k), None)
-            if idx is None and len(k) >= 4:
+            if idx is None and len(k) >= 4 and not line.unread:
                 idx = next((i for i, other in enumerate(keys) if abs(len(other) - len(k)) <= 2
                             and difflib.SequenceMatcher(None, other, k).ratio() >= SIMILAR), None)
             if idx is None:

@@ -1,0 +1,254 @@
+"""Script first, then recognition: the line-script classifier, the plausibility test and the
+routing rules, each on real engines and the committed fixtures (tests/fixtures/script_signs/,
+rendered by scripts/make_ocr_fixtures.py), and each rule also by forcing its condition.
+
+What the user relies on: a box is read only by recognisers of its script; a script no active
+pack reads is named, not read by another script's model; a texture invents no text; a box
+costs at most two recognitions whatever the number of packs.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from clueextract.models import spec, verified_path
+from clueextract.ocr import plausible
+from clueextract.ocr.router import Reading, RouteDecision, RoutedOcr, RoutingRules, script_routes
+from clueextract.ocr.script_id import ScriptGuess, ScriptIdentifier, classes, normalise, windows
+from clueextract.ocr.tesseract import find_tessdata
+from clueextract.packs import select
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKS = ROOT / "language_packs"
+SIGNS = ROOT / "tests" / "fixtures" / "script_signs"
+NEEDS_TESSERACT = pytest.mark.skipif(find_tessdata() is None, reason="no Tesseract language data installed")
+
+
+def rgb(name: str) -> np.ndarray:
+    return np.asarray(Image.open(SIGNS / name).convert("RGB"))
+
+
+@pytest.fixture(scope="module")
+def identifier() -> ScriptIdentifier:
+    return ScriptIdentifier(threads=2)
+
+
+@pytest.fixture(scope="module")
+def every_pack() -> RoutedOcr:
+    return RoutedOcr(select(PACKS, ["auto"]), threads=2)
+
+
+# -- the classifier ----------------------------------------------------------------------------
+
+def test_classifier_model_is_pinned_and_verified():
+    path = verified_path("script-id")
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == spec("script-id").sha256
+    names = classes()
+    assert {"Latn", "Viet", "Thai", "Knda", "Orya", "Grek", "Cyrl", "Khmr", "Hang", "Hani", "Jpan", "Zyyy",
+            "none"} <= set(names)
+
+
+def test_normalise_puts_dark_text_on_a_light_ground():
+    light_on_dark = np.zeros((40, 200), np.uint8)
+    light_on_dark[15:25, 20:180] = 230
+    line = normalise(light_on_dark)
+    assert line.shape[0] == 32 and line.dtype == np.float32
+    assert line[0].mean() > 0.9 and line[16, 100] < 0.1      # ground light, stroke dark
+    wide = windows(normalise(np.full((32, 900), 200, np.uint8)))
+    assert len(wide) >= 4 and all(w.shape == (32, 256) for w in wide)
+
+
+@pytest.mark.parametrize("name, script", [("kannada.png", "Knda"), ("odia.png", "Orya"), ("greek.png", "Grek"),
+                                          ("khmer.png", "Khmr"), ("vietnamese.png", "Viet")])
+def test_each_fixture_sign_is_classified_as_its_script(every_pack, name, script):
+    every_pack.read(rgb(name))
+    tops = [d.guess.script for d in every_pack.last_decisions]
+    assert tops and tops.count(script) >= max(1, len(tops) - 1), [d.guess.top() for d in every_pack.last_decisions]
+
+
+# -- no invented text ---------------------------------------------------------------------------
+
+@NEEDS_TESSERACT
+def test_a_texture_invents_no_text(every_pack):
+    lines = every_pack.read(rgb("textured_board.jpg"))
+    assert not [ln for ln in lines if ln.text], [(d.guess.top(), d.reason) for d in every_pack.last_decisions]
+
+
+@NEEDS_TESSERACT
+def test_tesseract_thai_garbage_on_a_texture_fails_the_plausibility_test(every_pack):
+    """Forced: the Thai model is made to read the texture (the router would not ask it to)."""
+    tess = every_pack.tess
+    crop = rgb("textured_board.jpg")[20:100, 40:600]
+    r = tess.read_line_detail(crop, every_pack._by_script["Thai"].spec)
+    verdict = plausible.check(r.text, r.words, "Thai", every_pack.rules.plausibility)
+    assert not verdict.ok, (r.text, r.words, verdict)
+
+
+def test_plausibility_rules_by_construction():
+    rules = plausible.PlausibilityRules()
+    good = ("ร้านผลไม้", [("ร้านผลไม้", 0.91, "tha")])
+    assert plausible.check(good[0], good[1], "Thai", rules).ok
+    orphans = "า ิ ุ ี ก"
+    v = plausible.check(orphans, [(w, 0.9, "tha") for w in orphans.split()], "Thai", rules)
+    assert not v.ok and "combining mark" in v.why
+    low = plausible.check("ร้านผลไม้", [("ร้านผลไม้", 0.41, "tha")], "Thai", rules)
+    assert not low.ok and "confidence" in low.why
+    wrong_script = plausible.check("Soi Sukhumvit", [("Soi", 0.95, "eng"), ("Sukhumvit", 0.95, "eng")], "Thai", rules)
+    assert not wrong_script.ok
+    symbols = plausible.check("ก#%&*ข", [("ก#%&*ข", 0.9, "tha")], "Thai", rules)
+    assert not symbols.ok and "symbols" in symbols.why
+    mixed = plausible.check("PHARMACY ร้านขายยา", [("PHARMACY", 0.93, "eng"), ("ร้านขายยา", 0.9, "tha")], "Thai",
+                            rules, also=frozenset({"Latn"}))
+    assert mixed.ok, mixed
+
+
+# -- a script no active pack reads -------------------------------------------------------------
+
+@NEEDS_TESSERACT
+def test_a_script_no_active_pack_reads_is_named_not_read():
+    router = RoutedOcr(select(PACKS, ["en", "th"]), threads=2)
+    assert "Knda" not in {r.script for r in router.routes}
+    lines = router.read(rgb("kannada.png"))
+    assert lines and all(ln.unread and ln.text == "" for ln in lines), lines
+    assert {ln.script[0] for ln in lines} == {"Knda"}
+    assert not any(r.engine == "tesseract" for d in router.last_decisions for r in d.readings)
+
+
+@NEEDS_TESSERACT
+def test_with_its_pack_the_script_is_read_by_its_own_traineddata(every_pack):
+    route = every_pack._by_script.get("Knda")
+    if route is None:
+        pytest.skip("no Kannada traineddata installed (scripts/install_system_deps.sh --ocr installs it)")
+    lines = every_pack.read(rgb("kannada.png"))
+    read = [ln for ln in lines if ln.text]
+    assert read and all(ln.model in route.langs for ln in read), lines
+    assert any("ಬೆಂಗಳೂರು" in ln.text for ln in read), [ln.text for ln in read]
+
+
+# -- Vietnamese keeps its tone letters -----------------------------------------------------------
+
+@NEEDS_TESSERACT
+def test_vietnamese_keeps_its_tone_letters(every_pack):
+    if "Viet" not in every_pack._by_script:
+        pytest.skip("no vie traineddata installed")
+    texts = [ln.text for ln in every_pack.read(rgb("vietnamese.png"))]
+    joined = " ".join(texts)
+    assert "Phở" in joined and "Nạm" in joined, texts
+    assert "TRƯỜNG" in joined, texts
+
+
+# -- cost stays flat -------------------------------------------------------------------------------
+
+@NEEDS_TESSERACT
+def test_a_box_costs_at_most_two_recognitions_whatever_the_packs(every_pack):
+    assert len(every_pack.routes) >= 20
+    for name in ("kannada.png", "greek.png", "khmer.png", "vietnamese.png", "textured_board.jpg"):
+        every_pack.read(rgb(name))
+        for d in every_pack.last_decisions:
+            assert sum(r.engine == "tesseract" for r in d.readings) <= 2, (name, d.readings)
+
+
+# -- the decision rules, forced ------------------------------------------------------------------
+
+def _decision(guess: dict[str, float], rapid: tuple[str, float], tess: list[tuple[str, str, float]] = ()) -> RouteDecision:
+    d = RouteDecision(((0, 0), (10, 0), (10, 5), (0, 5)), False)
+    rest = 1.0 - sum(guess.values())
+    ranked = sorted({**guess, "none": guess.get("none", 0.0) + max(0.0, rest)}.items(), key=lambda kv: -kv[1])
+    d.guess = ScriptGuess(tuple(ranked))
+    if rapid[0]:
+        d.readings.append(Reading("rapidocr", "PP-OCRv6_rec_small", "line", rapid[0], rapid[1]))
+    return d
+
+
+@pytest.fixture(scope="module")
+def rules_router() -> RoutedOcr:
+    """Routes for Cyrillic, Thai and Vietnamese only; readings are put in by hand below."""
+    return RoutedOcr(select(PACKS, ["ru", "th", "vi", "en"]), threads=1)
+
+
+def _tess(router: RoutedOcr, d: RouteDecision, script: str, text: str, conf: float, spec_: str | None = None) -> None:
+    from clueextract.ocr.tesseract import TessReading
+
+    spec_name = spec_ or router._by_script[script].spec
+    words = tuple((w, conf, spec_name.split("+")[0]) for w in text.split())
+    d.readings.append(router._tess_reading(spec_name, "line", TessReading(text, conf, words, spec_name)))
+
+
+@NEEDS_TESSERACT
+def test_rule_latin_lookalikes_lose_to_a_rapidocr_latin_reading(rules_router):
+    d = _decision({"Cyrl": 0.7, "Latn": 0.25}, ("EGP 45", 0.96))
+    _tess(rules_router, d, "Cyrl", "ЕСР 45", 0.9)
+    rules_router._strong = {}
+    rules_router._decide(d)
+    assert d.chosen.engine == "rapidocr" and any("look-alike" in n for n in d.notes)
+    rules_router._strong = {"Cyrl": 1}       # another box shows Cyrillic letters no Latin one looks like
+    d2 = _decision({"Cyrl": 0.7, "Latn": 0.25}, ("EGP 45", 0.96))
+    _tess(rules_router, d2, "Cyrl", "ЕСР 45", 0.9)
+    rules_router._decide(d2)
+    assert d2.chosen.engine == "tesseract"
+    rules_router._strong = {}
+
+
+@NEEDS_TESSERACT
+def test_rule_real_cyrillic_wins_over_rapidocr_garbage(rules_router):
+    d = _decision({"Cyrl": 0.9}, ("OT 1 500 py6.", 0.93))
+    _tess(rules_router, d, "Cyrl", "от 1 500 руб.", 0.88)
+    rules_router._decide(d)
+    assert d.chosen.engine == "tesseract" and d.chosen.text == "от 1 500 руб."
+
+
+@NEEDS_TESSERACT
+def test_rule_implausible_script_reading_is_dropped_not_replaced_by_rapidocr_garbage(rules_router):
+    d = _decision({"Thai": 0.95}, ("Ins. 02 123 4567", 0.94))
+    _tess(rules_router, d, "Thai", "า ิ ุ", 0.7)
+    rules_router._decide(d)
+    assert d.chosen is None and not d.unread, d.reason
+
+
+@NEEDS_TESSERACT
+def test_rule_a_certain_rapidocr_reading_stands_unless_the_script_reading_is_strong(rules_router):
+    weak = _decision({"Thai": 0.5, "Latn": 0.4}, ("Soi Sukhumvit 11", 0.995))
+    _tess(rules_router, weak, "Thai", "ซอยสุขุมวิท", 0.7)
+    rules_router._decide(weak)
+    assert weak.chosen.engine == "rapidocr"
+    strong = _decision({"Thai": 0.97}, ("Ins.", 0.995))
+    _tess(rules_router, strong, "Thai", "โทร.", 0.93)
+    rules_router._decide(strong)
+    assert strong.chosen.engine == "tesseract"
+
+
+@NEEDS_TESSERACT
+def test_rule_no_text_keeps_only_a_certain_rapidocr_reading(rules_router):
+    unsure = _decision({"none": 0.85}, ("lll", 0.7))
+    rules_router._decide(unsure)
+    assert unsure.chosen is None
+    certain = _decision({"none": 0.85}, ("CONDAT", 0.999))
+    rules_router._decide(certain)
+    assert certain.chosen is not None and certain.chosen.text == "CONDAT"
+
+
+@NEEDS_TESSERACT
+def test_rule_vietnamese_reading_wins_when_its_letters_match_rapidocr(rules_router):
+    d = _decision({"Viet": 0.8, "Latn": 0.2}, ("Ph Bò Tái Nm", 0.9))
+    _tess(rules_router, d, "Viet", "Phở Bò Tái Nạm", 0.9)
+    rules_router._decide(d)
+    assert d.chosen.text == "Phở Bò Tái Nạm"
+
+
+def test_routes_come_from_the_packs():
+    routes = {r.script: r for r in script_routes(select(PACKS, ["ar", "fa", "ru", "uk", "th", "vi", "en"]))}
+    assert routes["Thai"].langs == ("tha",)
+    assert set(routes["Arab"].langs) == {"ara", "fas"} and set(routes["Cyrl"].langs) == {"rus", "ukr"}
+    assert routes["Viet"].langs == ("vie",) and "Latn" not in routes
+    assert routes["Thai"].mixed == "tha+eng"
+
+
+def test_rules_are_recorded_in_the_identity(rules_router):
+    ident = rules_router.identity()
+    assert ident["rules"] == RoutingRules().to_json()
+    assert re.fullmatch(r"[0-9a-f]{64}", ident["script_id"]["sha256"])
