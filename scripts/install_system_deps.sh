@@ -3,6 +3,7 @@
 #   scripts/install_system_deps.sh --ocr      Tesseract + the traineddata every language pack names (scan, tests)
 #   scripts/install_system_deps.sh --samples  fonts and espeak-ng (regenerating samples_benign/)
 #   scripts/install_system_deps.sh --browser  Chromium + ChromeDriver (the browser tests of clueextract serve)
+#   scripts/install_system_deps.sh --train-fonts  the fonts scripts/train_script_id.py renders with (training only)
 # Without apt-get, or without root/sudo, it prints what to install and exits 0: the scan then
 # runs with the engines it has, and `clueextract doctor` says what is missing.
 set -uo pipefail
@@ -13,10 +14,23 @@ for arg in "$@"; do
     --ocr) want+=($(${PYTHON:-.venv/bin/python} scripts/tesseract_packages.py)) ;;
     --samples) want+=(fonts-noto-core fonts-noto-cjk espeak-ng) ;;
     --browser) want+=(chromium chromium-driver) ;;  # /usr/bin/chromium, /usr/bin/chromedriver
-    *) echo "usage: $0 [--ocr] [--samples]" >&2; exit 2 ;;
+    --train-fonts) want+=(fonts-noto-core fonts-noto-extra fonts-noto-cjk fonts-noto-ui-core fonts-noto-mono
+                          fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf fonts-indic fonts-tlwg-garuda-ttf
+                          fonts-tlwg-kinnari-ttf fonts-tlwg-laksaman-ttf fonts-tlwg-loma-ttf fonts-tlwg-norasi-ttf
+                          fonts-tlwg-purisa-ttf fonts-tlwg-sawasdee-ttf fonts-tlwg-umpush-ttf fonts-tlwg-waree-ttf
+                          fonts-khmeros fonts-lao fonts-sil-padauk fonts-sil-abyssinica fonts-kacst fonts-arabeyes
+                          fonts-nanum fonts-unfonts-core fonts-wqy-zenhei fonts-wqy-microhei fonts-ipafont-gothic
+                          fonts-ipafont-mincho fonts-vlgothic fonts-urw-base35 fonts-sil-scheherazade
+                          fonts-hosny-amiri fonts-lklug-sinhala fonts-smc fonts-taml fonts-beng fonts-deva
+                          fonts-gujr fonts-guru fonts-knda fonts-mlym fonts-orya fonts-telu fonts-sil-ezra
+                          fonts-dejima-mincho fonts-hanazono fonts-arphic-uming fonts-arphic-ukai fonts-baekmuk
+                          fonts-bpg-georgian fonts-sil-andika fonts-sil-gentium fonts-sil-charis
+                          fonts-crosextra-carlito fonts-cantarell fonts-roboto fonts-open-sans fonts-lato
+                          fonts-linuxlibertine fonts-stix fonts-texgyre) ;;
+    *) echo "usage: $0 [--ocr] [--samples] [--browser] [--train-fonts]" >&2; exit 2 ;;
   esac
 done
-[ ${#want[@]} -gt 0 ] || { echo "usage: $0 [--ocr] [--samples]" >&2; exit 2; }
+[ ${#want[@]} -gt 0 ] || { echo "usage: $0 [--ocr] [--samples] [--browser] [--train-fonts]" >&2; exit 2; }
 missing=()
 for p in "${want[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -eq 0 ]; then echo "system packages present: ${want[*]}"; exit 0; fi
@@ -31,8 +45,10 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 0
   fi
 fi
-$SUDO apt-get update -qq || echo "WARNING: apt-get update failed; trying the install anyway" >&2
-if ! DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
+# Another apt-get (a parallel build) holding the dpkg lock is waited for, not taken as a failure.
+APT_OPTS=(-o DPkg::Lock::Timeout=300)
+$SUDO apt-get "${APT_OPTS[@]}" update -qq || echo "WARNING: apt-get update failed; trying the install anyway" >&2
+if ! DEBIAN_FRONTEND=noninteractive $SUDO apt-get "${APT_OPTS[@]}" install -y -qq --no-install-recommends "${missing[@]}"; then
   echo "WARNING: could not install: ${missing[*]}; the scan will use the engines it has (see clueextract doctor)" >&2
 fi
 exit 0
