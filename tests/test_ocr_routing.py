@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples_benign"
 PACKS = ROOT / "language_packs"
 ROUTED_SCRIPTS = ("Thai", "Hang", "Arab", "Deva", "Cyrl")
-MIN_RECALL = 0.8          # per routed script; measured 1.0 on every one
+MIN_RECALL = 0.75         # per routed script; measured 0.78 (Thai 7/9) to 1.0 with the script-first router
 READ = 0.8                # difflib similarity at which a manifest line counts as read
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -86,7 +86,9 @@ def test_recall_per_routed_script(routed):
     for script, (n, ok) in counts.items():
         assert n >= 5, f"samples hold too few {script} lines to measure"
         assert ok / n >= MIN_RECALL, f"{script}: {ok}/{n} read; missed {missed}"
-    assert sum(ok for _, ok in counts.values()) >= 29, missed   # 31 measured
+    # 28 of 31 measured with the script-first router (the router before it read 31 of these
+    # synthetic lines, and invented text on real photos: make eval); one line of slack
+    assert sum(ok for _, ok in counts.values()) >= 27, missed
 
 
 def test_lines_rapidocr_reads_stay_read(routed):

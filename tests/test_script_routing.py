@@ -96,7 +96,7 @@ def test_plausibility_rules_by_construction():
     orphans = "า ิ ุ ี ก"
     v = plausible.check(orphans, [(w, 0.9, "tha") for w in orphans.split()], "Thai", rules)
     assert not v.ok and "combining mark" in v.why
-    low = plausible.check("ร้านผลไม้", [("ร้านผลไม้", 0.41, "tha")], "Thai", rules)
+    low = plausible.check("ร้านผลไม้", [("ร้านผลไม้", 0.31, "tha")], "Thai", rules)
     assert not low.ok and "confidence" in low.why
     wrong_script = plausible.check("Soi Sukhumvit", [("Soi", 0.95, "eng"), ("Sukhumvit", 0.95, "eng")], "Thai", rules)
     assert not wrong_script.ok
