@@ -95,8 +95,10 @@ def test_more_of_the_same_kind_has_diminishing_returns():
 
 def test_probabilities_sum_to_one_and_rank_best_first():
     clues = find_phones("+66 2 123 4567", TextContext()) + find_currencies("RM 12.90", TextContext())
-    rows = assess(_records(clues))["countries"]
-    assert abs(sum(r["probability"] for r in rows) - 1) < 1e-3
+    body = assess(_records(clues))
+    rows = body["countries"]
+    # the shipped model is calibrated: what the ranked countries leave goes to every country without a vote
+    assert abs(sum(r["probability"] for r in rows) + body.get("elsewhere", 0.0) - 1) < 1e-3
     assert rows == sorted(rows, key=lambda r: -r["score"])
 
 

@@ -17,8 +17,12 @@ scripts, packs, gazetteer ...). Combining them must respect three facts of the m
    elsewhere: "twinned with …") contribute nothing and are listed as such.
 
 The score of a country is the sum of its per-kind contributions; probabilities are a
-softmax of the scores (sharpness 3: a difference of one strong clue ~ 20x odds) over the
-countries with votes. Every number comes from clueextract/data/evidence_model.json, whose
+softmax of the scores (`sharpness`) over the countries with votes and, in a calibrated
+model, one more term for all the countries without a vote (`elsewhere`, a score): a lone
+weak clue then leaves most of the probability "elsewhere" instead of making its country
+100 %, and `stands_out` says whether the leader reaches the `stands_out` probability. The
+numbers are fitted on the tuning part of eval/real (scripts/fit_evidence_model.py), not set
+by hand; `fitted` in the data file says on what and with what result. Every number comes from clueextract/data/evidence_model.json, whose
 hash is part of the scan's config hash. Output rows name the clues behind each country
 (strongest first, with the reason each gave) and the strongest votes for other countries.
 """
@@ -100,7 +104,7 @@ class EvidenceModel:
             scores[cc] = total
             support[cc] = sorted(rows, key=lambda r: (-r[0], r[1].best_clue["clue_id"]))
         ranked = sorted(scores, key=lambda cc: (-scores[cc], cc))
-        probs = _softmax([scores[cc] for cc in ranked], p["sharpness"])
+        probs, elsewhere = _softmax([scores[cc] for cc in ranked], p["sharpness"], p.get("elsewhere"))
         countries = []
         for cc, prob in zip(ranked, probs):
             ids = sorted({i for _, g in support[cc] for i in g.clue_ids})
@@ -114,8 +118,12 @@ class EvidenceModel:
                     if top not in _voted(g.best_clue)]
             rows.sort(key=lambda r: (-r[0], r[1], r[2].best_clue["clue_id"]))
             against = [{**_row(g, contrib), "country": cc} for contrib, cc, g in rows[:p["max_against"]]]
-        return {"method": self.method, "countries": countries, "against": against,
+        body = {"method": self.method, "countries": countries, "against": against,
                 "discounted": discounted, "clue_count": count}
+        if "elsewhere" in p:  # calibrated models: the share left to every country without a vote
+            body["elsewhere"] = round(elsewhere, 4)
+            body["stands_out"] = bool(countries) and countries[0]["probability"] >= p.get("stands_out", 0.5)
+        return body
 
 
 def _voted(clue: dict) -> set[str]:
@@ -129,13 +137,17 @@ def _row(g: _Group, contrib: float) -> dict[str, Any]:
             "locator": c.get("locator") or {}}
 
 
-def _softmax(scores: list[float], sharpness: float) -> list[float]:
+def _softmax(scores: list[float], sharpness: float, elsewhere: float | None = None) -> tuple[list[float], float]:
+    """Probabilities of the scored countries and what is left for all others. With `elsewhere`
+    (a score, fitted), every country without a vote together weighs like one country of that
+    score: a single weak clue no longer makes its country 100 %."""
     if not scores:
-        return []
-    m = max(scores)
+        return [], 1.0 if elsewhere is not None else 0.0
+    m = max(scores + ([elsewhere] if elsewhere is not None else []))
     e = [math.exp(sharpness * (s - m)) for s in scores]
-    t = sum(e)
-    return [x / t for x in e]
+    rest = math.exp(sharpness * (elsewhere - m)) if elsewhere is not None else 0.0
+    t = sum(e) + rest
+    return [x / t for x in e], rest / t
 
 
 def assess(clues: Iterable[dict]) -> dict[str, Any]:

@@ -79,6 +79,9 @@ def _series(s: SeriesView) -> list[str]:
     if not s.ranked:
         out += ["No country evidence in this series.", ""]
     else:
+        if s.weak:
+            out += [f"**No country stands out:** only weak or conflicting clues; the first row has "
+                    f"{pct(s.ranked[0].probability)}, and {pct(s.elsewhere)} is left to countries no clue names.", ""]
         out += ["| # | country | probability | desk (UN M49 sub-region) | clues | review |", "|---|---|---|---|---|---|"]
         for r in s.ranked:
             desk = f"{md(r.desk.label)} ({r.desk.code})" if r.desk else "no M49 region"
@@ -143,6 +146,7 @@ def _index(view: CaseView) -> list[str]:
     out = ["## Series index", "", "| series | top countries | desk of the leader | review | items |", "|---|---|---|---|---|"]
     for s in view.series:
         top = ", ".join(f"{md(r.country)} {pct(r.probability)}" for r in s.ranked[:3]) or "no country evidence"
+        top += " (no country stands out)" if s.weak else ""
         desk = md(s.ranked[0].desk.label) if s.ranked and s.ranked[0].desk else ""
         review = {"pending": "pending", "disputed": "**disputed**"}.get(s.status, s.status)
         if s.status in ("confirmed", "excluded") or s.status == "disputed":

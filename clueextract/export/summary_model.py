@@ -216,6 +216,13 @@ class SeriesView:
     not_read: list[ItemView]
     derived: list[str]                     # what the model derived because the record lacked it
     decision: SeriesDecision = field(default_factory=lambda: series_state([]))
+    elsewhere: Optional[float] = None      # probability left to countries without a vote (calibrated model)
+    stands_out: Optional[bool] = None      # False: no country stands out (only weak or conflicting clues)
+
+    @property
+    def weak(self) -> bool:
+        """Only weak or conflicting clues: the summary says no country stands out."""
+        return self.stands_out is False and bool(self.ranked)
 
     @property
     def status(self) -> str:
@@ -444,7 +451,9 @@ def _series_view(idx: _Index, name: str, items: list[dict], lim: Limits) -> Seri
                       discounted=discounted, languages=heard, reviews=reviews,
                       leader_excluded=top_decision if top_decision and top_decision.decision == "exclude" else None,
                       items=[v for v in views if v.status == "done"],
-                      not_read=[v for v in views if v.status != "done"], derived=derived, decision=decision)
+                      not_read=[v for v in views if v.status != "done"], derived=derived, decision=decision,
+                      elsewhere=_num(assess.get("elsewhere")),
+                      stands_out=assess.get("stands_out") if isinstance(assess.get("stands_out"), bool) else None)
 
 
 def build_case_view(records: Iterable[dict], case_name: str, limits: Optional[Limits] = None) -> CaseView:
