@@ -47,7 +47,7 @@ print(json.dumps(out))
 """
 
 
-def images(where: Path) -> list[str]:
+def images(where: Path, part: str = "all") -> list[str]:
     if where.suffix == ".tsv":
         import csv
 
@@ -55,7 +55,7 @@ def images(where: Path) -> list[str]:
         base = where.parent
         paths = []
         for r in rows:
-            if r.get("kind", "image") != "image":
+            if r.get("kind", "image") != "image" or (part != "all" and r.get("split") != part):
                 continue
             loc = r.get("location", "repo")
             p = (ROOT.parent / "shared" / "realdev" / r["file"]) if loc == "shared" else base / r["file"]
@@ -80,8 +80,10 @@ def main() -> None:
     ap.add_argument("--images", type=Path, default=default if default.is_file() else ROOT.parent / "shared" / "realdev" / "img")
     ap.add_argument("--base", default=DEFAULT_BASE)
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--part", choices=("all", "tune", "check"), default="check",
+                    help="which part of eval/real (targets are stated on the check part)")
     args = ap.parse_args()
-    paths = images(args.images)
+    paths = images(args.images, args.part)
     if not paths:
         raise SystemExit(f"no images under {args.images}")
     every = ",".join(sorted(p.stem for p in (ROOT / "language_packs").glob("*.yaml")))
@@ -99,7 +101,7 @@ def main() -> None:
                     times[name] += [t for t, _ in run(tree, packs, paths).values()]
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)], capture_output=True)
-    print(f"OCR seconds per image, {len(paths)} real images, {args.rounds} rounds (2 threads):")
+    print(f"OCR seconds per image, {len(paths)} real images ({args.part} part), {args.rounds} rounds (2 threads):")
     ref = None
     for name, ts in times.items():
         ts = sorted(ts)
