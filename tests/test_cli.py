@@ -39,7 +39,7 @@ def test_models_list_and_verify():
     # one line per registered model: "ok  NAME SHA256" when found and verified
     rows = {parts[1]: parts for parts in (line.split() for line in proc.stderr.splitlines()) if len(parts) >= 3}
     assert set(rows) == {m.name for m in registry()}
-    assert len([m for m in registry() if not m.optional]) == 5
+    assert len([m for m in registry() if not m.optional]) == 6  # + the line-script classifier
     for m in registry():
         present = m.path() is not None and m.path().is_file()
         if not m.optional or present:  # the optional EasyOCR weights are verified when installed
