@@ -1,22 +1,21 @@
 """Typed records passed between pipeline stages.
 
-One record type per concept (see DESIGN.md): an item (one evidence file), a clue,
-a country vote on a clue, and (later) assessments and review decisions. Stages
-create these; only the orchestrator assigns ids and only the store persists them.
+One record type per concept (docs/ARCHITECTURE.md, "Where each concept lives"): a clue, a
+country vote on a clue, what produced it (Source), and what processing one item produced
+(ItemResult). Stages create these; only the processor assigns clue ids and only the store
+persists them, through Clue.to_row / Clue.from_row (the one mapping between a clue and its
+row). The published JSONL records are built from them in export/published.py.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Optional
+from typing import Any, Optional, Protocol
 
-CLUE_KINDS = (
-    "ocr_text", "speech_segment", "spoken_language", "text_language", "script",
-    "place", "brand", "organization", "person", "phone", "domain", "email",
-    "currency", "postal_code", "legal_form", "address_term", "dialect_marker",
-    "registration_number", "licence_plate", "gps", "timezone", "device",
-)
+from .kinds import CLUE_KINDS
+
 MEDIA_TYPES = ("image", "video", "audio", "other")
 ITEM_STATUSES = ("done", "error", "skipped")
 
@@ -32,10 +31,14 @@ class CountryVote:
     def to_json(self) -> dict[str, Any]:
         return {"country": self.country, "weight": round(self.weight, 4), "reason": self.reason}
 
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> CountryVote:
+        return cls(d["country"], float(d["weight"]), d["reason"])
+
 
 @dataclass(frozen=True)
 class Source:
-    """What produced a clue: pipeline stage, engine, model identity and hash."""
+    """What produced a clue: pipeline stage, engine, model name and hash."""
 
     stage: str                      # "ocr", "text", "metadata", ...
     engine: str                     # "rapidocr 3.10.0", "phonenumbers 9.0.43", ...
@@ -44,6 +47,26 @@ class Source:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> Source:
+        return cls(d["stage"], d["engine"], d.get("model"), d.get("model_sha256"))
+
+
+def canonical_json(obj: Any) -> str:
+    """The one JSON spelling of stored and hashed values: sorted keys, no spaces, UTF-8 as is."""
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+class RowLike(Protocol):
+    """A stored row: sqlite3.Row, or a dict with the same keys."""
+
+    def __getitem__(self, key: str) -> Any: ...
+
+
+# the clues table's columns, in order (store.MIGRATIONS[1])
+CLUE_COLUMNS = ("clue_id", "item_id", "ordinal", "kind", "value", "normalized", "confidence", "language",
+                "source_json", "locator_json", "countries_json", "extra_json", "derived_from")
 
 
 @dataclass
@@ -66,22 +89,45 @@ class Clue:
             raise ValueError(f"unknown clue kind {self.kind!r}")
         self.confidence = max(0.0, min(1.0, float(self.confidence)))
 
-    def identity(self) -> str:
-        """Canonical text of everything that makes this clue what it is (not its id)."""
-        return json.dumps(
-            [self.kind, self.value, self.normalized, self.source.to_json(), self.locator,
-             self.derived_from],
-            sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-        )
+    def content_key(self) -> str:
+        """Canonical text of everything that makes this clue what it is (not its id): with the
+        item and the clue's position, what its id is the hash of."""
+        return canonical_json([self.kind, self.value, self.normalized, self.source.to_json(), self.locator,
+                               self.derived_from])
 
     def assign_id(self, item_key: str, ordinal: int) -> str:
         if self.parent is not None:
             if self.parent.clue_id is None:
                 raise ValueError("a parent clue must get its id before its children")
             self.derived_from = self.parent.clue_id
-        digest = hashlib.sha256(f"{item_key}\x00{ordinal}\x00{self.identity()}".encode()).hexdigest()
+        digest = hashlib.sha256(f"{item_key}\x00{ordinal}\x00{self.content_key()}".encode()).hexdigest()
         self.clue_id = "c-" + digest[:20]
         return self.clue_id
+
+    # -- persistence: the case store's clues table ---------------------------------------
+    def to_row(self, item_id: str, ordinal: int) -> tuple[Any, ...]:
+        """The clue as a row of the clues table (values in CLUE_COLUMNS order)."""
+        return (self.clue_id, item_id, ordinal, self.kind, self.value, self.normalized, self.confidence,
+                self.language, canonical_json(self.source.to_json()), canonical_json(self.locator),
+                canonical_json([v.to_json() for v in self.countries]), canonical_json(self.extra), self.derived_from)
+
+    @classmethod
+    def from_row(cls, row: RowLike) -> Clue:
+        """A stored clue back (a sqlite3.Row or a dict with CLUE_COLUMNS' keys)."""
+        return cls(kind=row["kind"], value=row["value"], normalized=row["normalized"], confidence=row["confidence"],
+                   source=Source.from_json(json.loads(row["source_json"])), locator=json.loads(row["locator_json"]),
+                   language=row["language"],
+                   countries=[CountryVote.from_json(v) for v in json.loads(row["countries_json"])],
+                   extra=json.loads(row["extra_json"]) if row["extra_json"] else {}, clue_id=row["clue_id"],
+                   derived_from=row["derived_from"])
+
+    def to_json(self) -> dict[str, Any]:
+        """The clue's fields as the published clue record carries them (export/published.py adds
+        the record type, item id and versions)."""
+        return {"clue_id": self.clue_id, "kind": self.kind, "value": self.value, "normalized": self.normalized,
+                "confidence": round(self.confidence, 4), "language": self.language, "source": self.source.to_json(),
+                "locator": self.locator, "countries": [v.to_json() for v in self.countries], "extra": self.extra,
+                "derived_from": self.derived_from}
 
 
 @dataclass

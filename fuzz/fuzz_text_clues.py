@@ -35,7 +35,7 @@ def check(data: bytes) -> None:
     clue = Clue(kind=kind, value=text, normalized=" ".join(text.split()).casefold(), confidence=0.9,
                 source=Source("ocr", "fuzz"), locator={"bbox": [0, 0, 1, 1]})
     for c in _extractor().extract(clue, spoken_language=spoken):
-        c.identity()  # the canonical JSON every clue id is made from: must serialise
+        c.content_key()  # the canonical JSON every clue id is made from: must serialise
 
 
 if __name__ == "__main__":
