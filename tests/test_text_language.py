@@ -143,11 +143,12 @@ def test_language_clue(lingua_id: LanguageIdentifier) -> None:
     assert clue.value == clue.normalized == clue.language == "th"
     assert clue.countries[0].country == "TH" and clue.extra["method"] == "script"
     assert clue.source.engine.startswith("unicode-scripts") and clue.locator == CTX.locator
-    fr = language_clue("Pharmacie de garde", CTX, lingua_id)
+    fr = language_clue("Pharmacie de garde ouverte tous les jours", CTX, lingua_id)
     assert fr is not None and fr.source.engine == "lingua 2.1.1" and fr.source.model is None
     assert "FR" in {v.country for v in fr.countries}
     assert max(v.weight for v in fr.countries) < 0.05  # French alone says little
     assert language_clue("!!", CTX, lingua_id) is None
+    assert language_clue("Pharmacie", CTX, lingua_id) is None  # one word: a name or a header too often
 
 
 # --- language -> countries ---------------------------------------------------

@@ -10,8 +10,8 @@ from .base import TextContext
 from .currency import find_currencies
 from .domains import find_domains_and_emails
 from .hanvariant import han_clues
-from .language import LanguageIdentifier, language_clue
-from .phones import find_phones
+from .language import LanguageIdentifier, language_clue, set_aside_han_in_japanese_items
+from .phones import find_phones, place_local_numbers
 from .plates import find_plates
 from .registration import find_registration_numbers
 from .script import script_clue
@@ -47,7 +47,7 @@ class TextClueExtractor:
             script = script_clue(text, ctx)
             if script is not None:
                 out.append(script)
-            lang = language_clue(text, ctx, self.identifier)
+            lang = language_clue(text, ctx, self.identifier, text_clue.extra.get("box_script"))
             if lang is not None:
                 out.append(lang)
                 text_clue.language = lang.value
@@ -69,5 +69,8 @@ class TextClueExtractor:
         Simplified Chinese and written Cantonese over all OCR lines, which one Japanese line rules
         out; foreign mentions across the lines of a sign; postal codes beside a matching place);
         call once per item."""
+        set_aside_han_in_japanese_items(clues)
         out = find_plates(clues) + han_clues(clues)
-        return out + (self.entities.finish_item(clues) if self.entities is not None else [])
+        out += self.entities.finish_item(clues) if self.entities is not None else []
+        place_local_numbers(clues + out)  # after the item's other votes are known
+        return out

@@ -35,10 +35,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
+import regex
 from babel.core import get_global
 
 from clueextract.records import Clue, Source
 from clueextract.text.base import TextContext
+from clueextract.text.langcheck import box_conflict, doubt, strip_addresses
 from clueextract.text.langcountries import countries_for_language
 from clueextract.text.script import ENGINE as SCRIPT_ENGINE, script_counts, words_in_script
 
@@ -311,10 +313,32 @@ class LanguageIdentifier:
         return LanguageGuess(code, round(p * share, 4), (alts + others)[:3], self.backend, script)
 
 
-def language_clue(text: str, ctx: TextContext, identifier: LanguageIdentifier) -> Optional[Clue]:
-    """A `text_language` clue with weak CLDR country votes, or None."""
+def held_back(guess: LanguageGuess, text: str, box_script: Optional[dict[str, Any]] = None) -> Optional[str]:
+    """Why `guess` is not made a clue (clueextract/text/langcheck.py), or None.
+
+    The letters decide a script of one language, Vietnamese tone letters, marker words and
+    Japanese-only kanji; every other guess in a shared script (the backend's, or the only
+    candidate's) must pass langcheck.doubt. Any guess must fit the OCR box's script."""
+    why = box_conflict(guess.code, language_scripts(guess.code), box_script)
+    if why:
+        return why
+    by_letters = guess.method == "words" or (guess.code == "vi" and any(ch in VIETNAMESE_ONLY for ch in text))
+    if by_letters or guess.script not in AMBIGUOUS_SCRIPTS:
+        return None
+    votes = countries_for_language(guess.code, 1.0, script=guess.script)
+    concentration = votes[0].weight if votes else 0.0
+    return doubt(guess.code, guess.script, guess.confidence, guess.alternatives, text, concentration)
+
+
+def language_clue(text: str, ctx: TextContext, identifier: LanguageIdentifier,
+                  box_script: Optional[dict[str, Any]] = None) -> Optional[Clue]:
+    """A `text_language` clue with weak CLDR country votes, or None: also when the guess is
+    too uncertain to be evidence (`held_back`). URLs, e-mail addresses and file names are
+    left out of the text first. box_script: the OCR line's script as the line-script
+    classifier named it ({"class": "Latn", "p": 0.93}), when known."""
+    text = strip_addresses(text)
     guess = identifier.identify(text)
-    if guess is None:
+    if guess is None or held_back(guess, text, box_script):
         return None
     engine = SCRIPT_ENGINE if guess.method in ("script", "words") else identifier.engine
     model, sha = (MARKERS_FILE.name, language_markers()[1]) if guess.method == "words" else (None, None)
@@ -329,3 +353,24 @@ def language_clue(text: str, ctx: TextContext, identifier: LanguageIdentifier) -
         countries=countries_for_language(guess.code, LANGUAGE_STRENGTH * guess.confidence, script=guess.script),
         extra={"alternatives": [[c, p] for c, p in guess.alternatives], "method": guess.method},
     )
+
+
+_KANA = regex.compile(r"[\p{Script=Hiragana}\p{Script=Katakana}]")
+
+
+def set_aside_han_in_japanese_items(clues: list[Clue]) -> int:
+    """Item pass: in an item with a line holding kana, a Chinese guess for a kana-free Han
+    line ('専門', '(五十音順)' on a Japanese magazine page) is most likely Japanese kanji; its
+    votes are set aside (listed, not counted). Returns how many."""
+    if not any(c.kind == "ocr_text" and _KANA.search(c.value) for c in clues):
+        return 0
+    n = 0
+    for c in clues:
+        if c.kind == "text_language" and c.value == "zh" and c.countries:
+            c.extra["set_aside"] = {
+                "reason": "a Han line without kana in an item whose other lines are Japanese: "
+                          "most likely Japanese kanji, not Chinese",
+                "votes": [v.to_json() for v in c.countries]}
+            c.countries = []
+            n += 1
+    return n
