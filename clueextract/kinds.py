@@ -88,3 +88,23 @@ SPAN_PRIORITY: tuple[str, ...] = tuple(k.name for k in sorted((k for k in KINDS 
 def kind_title(kind: str) -> str:
     """The summaries' name for a kind; an unknown one (a newer store) is spelled out."""
     return KIND_TITLE.get(kind, kind.replace("_", " "))
+
+
+def table_mismatches(kinds: tuple[ClueKind, ...], schema_kinds: list[str] | tuple[str, ...],
+                     kind_factor: dict[str, object]) -> list[str]:
+    """What the JSON Schema's clue `kind` enum and the evidence model's `kind_factor` get wrong
+    against a kinds table, one line each (empty: they agree). tests/test_kinds.py runs it on the
+    shipped files; the recipe "Add a clue kind" in docs/ARCHITECTURE.md relies on it."""
+    names = [k.name for k in kinds]
+    out = [f"{n}: in the kinds table, not in the JSON Schema's clue kind enum" for n in names if n not in schema_kinds]
+    out += [f"{n}: in the JSON Schema's clue kind enum, not in the kinds table" for n in schema_kinds if n not in names]
+    out += [f"{n}: in the kinds table, no kind_factor in the evidence model" for n in names if n not in kind_factor]
+    out += [f"{n}: a kind_factor in the evidence model for a kind the table lacks" for n in kind_factor
+            if n not in names]
+    if len(set(names)) != len(names):
+        out.append("the kinds table names a kind twice")
+    for attr in ("key", "span"):
+        ranks = [getattr(k, attr) for k in kinds if getattr(k, attr) is not None]
+        if sorted(ranks) != list(range(len(ranks))):
+            out.append(f"the `{attr}` ranks are not 0..{len(ranks) - 1} without gaps or repeats")
+    return out

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from ..packs import Pack
+from ..kinds import SPAN_PRIORITY
 from ..records import Clue
 from ..text.base import TextContext
 from .context import set_aside_foreign
@@ -25,10 +26,8 @@ from .packterms import PackTermMatcher
 from .postal import postal_clues
 from .precision import NameCheck
 
-# on equal spans, the earlier kind wins
-# (a place before an organisation: NSI lists operators under place names, "北海道" for
-# Hokkaido's board of education)
-KIND_PRIORITY = ("brand", "legal_form", "address_term", "dialect_marker", "place", "organization")
+# on equal spans, the earlier kind wins (the kinds table's `span` rank, kinds.py)
+KIND_PRIORITY = SPAN_PRIORITY
 
 
 def _resolve_overlaps(clues: list[Clue]) -> list[Clue]:

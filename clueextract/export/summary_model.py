@@ -23,28 +23,16 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
 from ..countries import country_name
+from ..kinds import KIND_TITLE as KIND_TITLE  # re-exported: readers of the summaries' titles
+from ..kinds import SUMMARY_ORDER, TEXT_KINDS, kind_title
 from ..regions import Desk, data_source, desk_for
 from ..review import SeriesDecision, series_state
 from ..text.langcountries import language_name
 
-KIND_TITLE = {"gps": "GPS position", "timezone": "Time-zone offset", "device": "Camera / device",
-              "ocr_text": "Text read (OCR)", "speech_segment": "Speech", "spoken_language": "Spoken language",
-              "text_language": "Language of text", "script": "Writing system", "phone": "Phone number",
-              "domain": "Web domain", "email": "E-mail address", "currency": "Currency", "postal_code": "Postal code",
-              "place": "Place name", "brand": "Brand", "organization": "Organisation", "person": "Person",
-              "legal_form": "Legal-entity suffix", "address_term": "Address word", "dialect_marker": "Dialect marker",
-              "registration_number": "Tax / business number", "licence_plate": "Licence plate"}
-KIND_ORDER = ["gps", "timezone", "device", "spoken_language", "registration_number", "licence_plate", "place",
-              "phone", "domain", "email", "postal_code",
-              "currency", "brand", "organization", "legal_form", "address_term", "dialect_marker", "script",
-              "text_language", "person"]
-TEXT_KINDS = ("ocr_text", "speech_segment")
+# the clue kinds' titles and the order of the "signals" lists come from the one table (kinds.py)
+KIND_ORDER = SUMMARY_ORDER
 TOP_RANKED = 5        # countries in the ranked table
 TOP_EXPLAINED = 3     # countries whose supporting clues are quoted
-
-
-def kind_title(kind: str) -> str:
-    return KIND_TITLE.get(kind, kind.replace("_", " "))
 
 
 def pct(p: Optional[float]) -> str:

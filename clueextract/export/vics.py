@@ -43,6 +43,7 @@ from ..deconflict.known import message as known_message
 from ..review import SeriesDecision, series_state
 from ..store import CaseStore
 from ..assess import assess
+from ..kinds import KEY_KINDS  # most place-specific first: the order key clues are listed in
 from .records import clue_record
 from .summary_model import pct
 
@@ -51,10 +52,6 @@ CONTEXT_HASHSET = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml
 CONTEXT = CONTEXT_CASE  # the form written before hash sets were the default
 FORMS = ("hashset", "case")
 DEFAULT_FORM = "hashset"
-# most place-specific first: the order key clues are listed in
-KEY_KINDS = ("gps", "registration_number", "licence_plate", "place", "phone", "postal_code", "address_term",
-             "legal_form", "currency", "domain", "email", "brand", "organization", "dialect_marker", "timezone",
-             "spoken_language", "text_language", "script")
 MAX_KEY_CLUES = 6
 MAX_COMMENTS = 2000
 
