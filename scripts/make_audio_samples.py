@@ -455,6 +455,9 @@ def main(argv: list[str] | None = None) -> int:
             "transcript"),
         "items": items,
     }
+    from sample_misses import carry_over  # a scan's recorded expected misses of unchanged truth stay
+
+    carry_over(manifest, MANIFEST)
     MANIFEST.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     total = sum(r["size"] for r in items)
     print(f"{len(items)} files, {total} bytes -> {MANIFEST.relative_to(ROOT)}")

@@ -727,6 +727,9 @@ def main() -> None:
                 "RapidOCR PP-OCRv6 small det/rec on the EXIF-transposed image; a line is read when its text "
                 "(whitespace removed) equals one box or up to 4 adjacent boxes joined",
                 "items": items}
+    from sample_misses import carry_over  # a scan's recorded expected misses of unchanged truth stay
+
+    carry_over(manifest, args.out / "manifest.json")
     (args.out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", "utf-8")
     print(f"{len(items)} images written to {args.out}")
 

@@ -469,6 +469,9 @@ def main() -> None:
                 "clueextract RapidOCR engine on the rendered (pre-encoding) frame in the middle of the first "
                 "interval; read = text (whitespace removed) equals one box or up to 4 adjacent boxes joined",
                 "items": items}
+    from sample_misses import carry_over  # a scan's recorded expected misses of unchanged truth stay
+
+    carry_over(manifest, args.out / "manifest_video.json")
     (args.out / "manifest_video.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", "utf-8")
 
 

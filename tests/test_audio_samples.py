@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 
 import numpy as np
 import pytest
@@ -19,16 +18,12 @@ import pytest
 from clueextract.audio.asr import DecodingOptions, Transcriber
 
 from conftest import SAMPLES
+from sample_truth import heard_in_span, script_words, words
 
 
 @pytest.fixture(scope="module")
 def audio_manifest() -> dict:
     return json.loads((SAMPLES / "manifest_audio.json").read_text(encoding="utf-8"))
-
-
-def words(text: str) -> set[str]:
-    """Whole words (letters only, case-folded): 'grad' is not found inside 'grade'."""
-    return set(re.findall(r"[^\W\d_]+", text.casefold()))
 
 
 def test_every_span_found_with_its_language_at_the_right_times(by_path, audio_manifest):
@@ -65,56 +60,43 @@ def test_switching_recordings_have_one_span_per_language(audio_manifest, by_path
 
 
 # Words of the spoken script (the manifest's `text`, what espeak-ng read: independent of any
-# model) that the transcript of their span does not hold, per span, measured on the samples
-# scan at e0cf749 (2-core AMD EPYC, CPU int8). Words of 4+ letters, whole words, case-folded.
-# The manifest's own `expect_words` were kept at generation only where Whisper base already
-# heard them, so recall is measured over the whole script instead: 390 words, 300 heard.
-WORD_MISSES = {
-    ("speech_berlin/weather_report.flac", 0, 0): 8,                 # of 30
-    ("speech_london/shop_directions.flac", 0, 0): 1,                # of 35
-    ("speech_madrid/tortilla_recipe.ogg", 0, 0): 9,                 # of 40
-    ("speech_lyon/weather_report.mp3", 0, 0): 10,                   # of 32
-    ("speech_bologna/bookshop_answerphone.wav", 0, 0): 11,          # of 29
-    ("speech_krakow/train_announcement.m4a", 0, 0): 13,             # of 29
-    ("speech_frankfurt_airport/announcement_en_de.m4a", 0, 0): 5,  # of 42
-    ("speech_frankfurt_airport/announcement_en_de.m4a", 0, 1): 4,  # of 40
-    ("speech_seville/market_tour_es_en_es.ogg", 0, 0): 6,           # of 20
-    ("speech_seville/market_tour_es_en_es.ogg", 0, 1): 2,           # of 17
-    ("speech_seville/market_tour_es_en_es.ogg", 0, 2): 0,           # of 21
-    ("speech_zurich/station_announcement.mp4", 0, 0): 8,            # of 29
-    ("speech_zurich/station_announcement.mp4", 1, 0): 13,           # of 26
-}
-# Another CPU's kernels change a word or two per span (the Krakow greedy and 5-beam passes
-# differ in 3 of 29 words): a span may miss 3 more words, or 10 % of its words if that is
-# more; the whole corpus 5 % of its words more.
+# model), 4+ letters, whole words, case-folded. The manifest's own `expect_words` were kept at
+# generation only where Whisper base already heard them, so recall is measured over the whole
+# script instead: the words a default scan's transcript of a span does not hold today are that
+# span's `expected_miss` in manifest_audio.json (scripts/sample_misses.py; measured: 390 words,
+# 292 heard). Another CPU's kernels change a word or two per span (the Krakow greedy and 5-beam
+# passes differ in 3 of 29 words): a span's recall may fall 3 words, or 10 % of its words if
+# that is more, below the recorded one; the whole corpus's 5 % (stated floors, asserted below).
 SPAN_SLACK_WORDS, SPAN_SLACK_SHARE, TOTAL_SLACK_SHARE = 3, 0.10, 0.05
 
 
 def test_transcripts_hold_the_words_of_the_script(by_path, audio_manifest):
-    total = missed = expected_missed = 0
+    total = heard_n = expected_missed = spans = 0
     worse = []
     for item in audio_manifest["items"]:
         _, clues = by_path[item["path"]]
         for stream in item["streams"]:
             segs = [c for c in clues if c["kind"] == "speech_segment" and c["locator"]["stream"] == stream["index"]]
-            for k, span in enumerate(stream["spans"]):
-                heard = set().union(*(words(c["normalized"]) for c in segs
-                                      if span["start_s"] - 1 <= (c["locator"]["start_s"] + c["locator"]["end_s"]) / 2
-                                      <= span["end_s"] + 1))
-                script = sorted(w for w in words(span["text"]) if len(w) >= 4)
-                lost = [w for w in script if w not in heard]
+            for span in stream["spans"]:
+                spans += 1
+                heard = heard_in_span(segs, span)
+                script = script_words(span)
+                known = span["expected_miss"]
+                assert set(known) <= set(script), (item["path"], sorted(set(known) - set(script)))  # truth kept
                 # the words picked for each span: at least one is always heard
                 assert set(span["expect_words"]) & heard, (item["path"], span["language"], span["expect_words"])
-                known = WORD_MISSES[(item["path"], stream["index"], k)]
-                if len(lost) > known + max(SPAN_SLACK_WORDS, SPAN_SLACK_SHARE * len(script)):
-                    worse.append((item["path"], stream["index"], span["language"], f"{len(lost)} missed, {known} known",
-                                  lost))
+                got = sum(w in heard for w in script)
+                floor = (len(script) - len(known) - max(SPAN_SLACK_WORDS, SPAN_SLACK_SHARE * len(script))) / len(script)
+                if got / len(script) < floor:
+                    worse.append((item["path"], stream["index"], span["language"],
+                                  f"recall {got}/{len(script)} < {floor:.2f} ({len(known)} expected misses)",
+                                  [w for w in script if w not in heard and w not in known]))
                 total += len(script)
-                missed += len(lost)
-                expected_missed += known
-    assert len(WORD_MISSES) == sum(len(s["spans"]) for i in audio_manifest["items"] for s in i["streams"])
+                heard_n += got
+                expected_missed += len(known)
+    assert spans >= 13 and total >= 350
     assert not worse, worse
-    assert missed <= expected_missed + TOTAL_SLACK_SHARE * total, (missed, expected_missed, total)
+    assert heard_n / total >= 1 - expected_missed / total - TOTAL_SLACK_SHARE, (heard_n, expected_missed, total)
 
 
 def test_spoken_language_votes_and_provenance(by_path):

@@ -19,12 +19,15 @@ def _overlaps(a: list[float], b: list[float]) -> bool:
     return a[0] < b[1] + 0.5 and b[0] < a[1] + 0.5
 
 
-# Texts of manifest_video.json no OCR clue holds, measured at cf73aac: none of 43.
-VIDEO_TEXT_MISSES = 0
+# Every text shown in a clip is truth (manifest_video.json `texts`, not only those RapidOCR read
+# at generation); what no OCR clue of a default scan holds today is the text's `expected_miss`
+# (scripts/sample_misses.py; measured: none of 43). Another CPU may lose one or two texts of
+# borderline frames: recall may fall 5 % below the recorded one.
+VIDEO_SLACK_SHARE = 0.05
 
 
 def test_texts_read_once_with_their_times_on_screen(by_path, video_manifest):
-    checked = found = 0
+    checked = found = known = 0
     misses = []
     for item in video_manifest["items"]:
         it, clues = by_path[item["path"]]
@@ -34,6 +37,7 @@ def test_texts_read_once_with_their_times_on_screen(by_path, video_manifest):
         assert len({squash(c["value"]) for c in ocr}) == len(ocr), item["path"]
         for text in item["texts"]:  # every text shown, not only those RapidOCR read at generation
             checked += 1
+            known += bool(text["expected_miss"])
             match = [c for c in ocr if squash(text["text"]) in squash(c["value"])]
             if not match:
                 misses.append((item["path"], text["text"]))
@@ -43,8 +47,7 @@ def test_texts_read_once_with_their_times_on_screen(by_path, video_manifest):
             assert any(_overlaps(s, iv) for s in shown for iv in text["intervals"]), (text, shown)
             assert isinstance(match[0]["locator"]["frame_time_s"], list)
     assert checked >= 40
-    # another CPU may lose one or two texts of borderline frames: 5 % of slack
-    assert checked - found <= VIDEO_TEXT_MISSES + 0.05 * checked, misses
+    assert found / checked >= 1 - known / checked - VIDEO_SLACK_SHARE, misses  # recall, stated floor
 
 
 
