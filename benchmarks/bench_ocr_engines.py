@@ -97,7 +97,8 @@ def print_table(results: list[dict[str, Any]]) -> None:
 
 def bench_cli(threads: int) -> None:
     """tesserocr in-process vs one `tesseract` process per crop, same prepared crops."""
-    from clueextract.ocr.router import _RapidParts, perspective_crop
+    from clueextract.ocr.crops import perspective_crop
+    from clueextract.ocr.rapid import RapidOcrEngine
     from clueextract.ocr.tesseract import TesseractEngine, prepare_line
 
     cli = shutil.which("tesseract")
@@ -106,16 +107,16 @@ def bench_cli(threads: int) -> None:
         return
     lang_of = {"TH": "tha", "KR": "kor", "EG": "ara+fas", "IN": "hin", "RU": "rus+ukr"}
     engine = TesseractEngine(sorted(set(lang_of.values())), threads=1)
-    rapid = _RapidParts(threads, 2000)
+    rapid = RapidOcrEngine(threads=threads, max_side=2000)
     crops = []
     for item, rgb in load_images():
         if item["country"] in lang_of:
             crops += [(perspective_crop(rgb, p), lang_of[item["country"]]) for p in rapid.detect(rgb)]
     crops = crops[:: max(1, len(crops) // 30)][:30]
     for crop, lang in crops[:3]:
-        engine.read_line(crop, lang)  # load each model once, as a long scan would
+        engine.read_line_detail(crop, lang)  # load each model once, as a long scan would
     t = time.perf_counter()
-    inproc = [engine.read_line(crop, lang)[0] for crop, lang in crops]
+    inproc = [engine.read_line_detail(crop, lang).text for crop, lang in crops]
     t_in = time.perf_counter() - t
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     out = []

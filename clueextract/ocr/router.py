@@ -42,14 +42,8 @@ reading with its plausibility verdict, what was set aside and why one reading wa
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import re
-from dataclasses import asdict, dataclass, field
-from difflib import SequenceMatcher
-from functools import lru_cache
-from importlib import resources
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
@@ -58,160 +52,17 @@ from . import plausible
 from .base import OcrLine
 from .crops import VERTICAL_RATIO, line_variants
 from .rapid import REC, RapidOcrEngine
+from .routing import (GREEK_ONLY, LOOKALIKE_SCRIPTS, LOOKALIKES, VIET_LETTERS, LATIN_DECOY, RAPID_CLASSES,
+                      RAPID_SCRIPTS, SIBLINGS, VIET, Reading, RouteDecision, RoutingRules, ScriptRoute,
+                      digit_share, similar, skeleton, text_p, script_prior, script_routes)
 from .script_id import MODEL as SCRIPT_MODEL
 from .script_id import ScriptGuess, ScriptIdentifier
 from .tesseract import TessReading, TesseractEngine, TesseractUnavailable
 
+__all__ = ["RoutedOcr", "RoutingRules", "ScriptRoute", "Reading", "RouteDecision", "script_routes", "script_prior",
+           "RAPID_CLASSES", "RAPID_SCRIPTS", "SIBLINGS", "VIET", "LATIN_DECOY"]
+
 log = logging.getLogger(__name__)
-
-RAPID_CLASSES = frozenset({"Latn", "Hani", "Jpan", "Zyyy"})
-RAPID_SCRIPTS = frozenset({"Latn", "Hani", "Jpan", "Hira", "Kana"})
-LATIN_DECOY = "eng"
-VIET = "Viet"
-# Scripts the classifier confuses with each other (drawn alike): a box likely in one is read in
-# the other too when a slot is free, and the probability of one whose reading fails goes to the
-# other. Thai/Lao and Telugu/Kannada share letter shapes; Devanagari, Gurmukhi and Bengali the
-# head-stroke.
-SIBLINGS = {"Thai": ("Laoo",), "Laoo": ("Thai",), "Telu": ("Knda",), "Knda": ("Telu",),
-            "Deva": ("Guru", "Beng"), "Guru": ("Deva",), "Beng": ("Deva",)}
-_GREEK_ONLY = re.compile("[ΓΔΘΛΞΠΣΦΨΩαβγδεζηθλμξπσςφψω]")
-_VIET_LETTERS = re.compile("[ăắằẳẵặâấầẩẫậđêếềểễệôốồổỗộơớờởỡợưứừửữựạảẹẻẽịỉọỏụủỵỷỹ]", re.IGNORECASE)
-# Cyrillic, Greek and Armenian letters drawn like Latin ones.
-_LOOKALIKE_SCRIPTS = ("Cyrl", "Grek", "Armn")
-_LOOKALIKES = dict(zip("АВЕКМНОРСТУХаеорсухіјѕӀІЈЅΑΒΕΗΙΚΜΝΟΡΤΥΧΖοικνρτυχՕՍՏՔօսհոց",
-                       "ABEKMHOPCTYXaeopcyxijslIJSABEHIKMNOPTYXZoikvptuxOUSPouhng"))
-
-
-@dataclass(frozen=True)
-class RoutingRules:
-    """Every number the router decides with; recorded in identity() and so in the config hash."""
-
-    min_confidence: float = 0.5        # RapidOCR readings considered from this score (ScanConfig.ocr_min_confidence)
-    certain_latin: float = 0.99        # a RapidOCR reading with >= 3 Latin letters at this score is certain
-    certain_cjk: float = 0.95          # ... with >= 2 Han/kana letters
-    certain_floor: float = 0.5         # a certain RapidOCR reading weighs at least this, whatever the classifier
-    confident_rapid: float = 0.9       # a RapidOCR reading this confident ...
-    confident_floor: float = 0.35      # ... weighs at least this, unless one other script is dominant:
-    dominant: float = 0.5              # a script RapidOCR cannot read with this probability
-    viet_in_rapid: float = 0.5         # share of the Viet class RapidOCR's reading may claim (it drops tone letters)
-    context_weight: float = 3.0        # how much the image's other boxes' scripts raise a box's (see _context)
-    greek_rapid: float = 0.8           # a RapidOCR reading this confident with a Greek-only letter ...
-    greek_boost: float = 0.5           # ... adds this to Greek before renormalising
-    try_min: float = 0.1               # a routed script this likely gets a Tesseract reading ...
-    max_tesseract: int = 2             # ... for at most this many scripts per box
-    mixed_second: float = 0.2          # Latin this likely: the first script is read with English beside it
-    viet_skeleton: float = 0.6         # a vie reading must match RapidOCR's without accents this closely
-    min_score: float = 0.25            # probability x confidence a reading needs to be kept
-    unread_sure: float = 0.9           # a script no active pack reads, this likely: recorded unread
-    flip_margin: float = 0.1           # an upside-down crop this much more like text is read turned
-    strong_confidence: float = 0.75    # a reading this confident with 3+ unmistakable letters shows its script
-    lookalike_share: float = 0.85      # a Cyrillic/Greek/Armenian reading with this share of Latin look-alikes
-    lone_script: float = 0.5           # a script no other box of the image is likeliest for needs this
-    plausibility: plausible.PlausibilityRules = field(default_factory=plausible.PlausibilityRules)
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class ScriptRoute:
-    """The traineddata that read one script's boxes, e.g. Arab -> ara+fas+urd."""
-
-    script: str
-    langs: tuple[str, ...]
-
-    @property
-    def spec(self) -> str:
-        return "+".join(self.langs)
-
-    @property
-    def mixed(self) -> str:
-        return "+".join(self.langs if LATIN_DECOY in self.langs else (*self.langs, LATIN_DECOY))
-
-
-@dataclass
-class Reading:
-    engine: str                  # "rapidocr" | "tesseract"
-    lang: str                    # RapidOCR rec model name, or the Tesseract language spec
-    variant: str                 # "line" | "rotated" | "restacked"
-    text: str
-    confidence: float
-    words: tuple[tuple[str, float, str], ...] = ()
-    verdict: Optional[plausible.Verdict] = None
-
-
-@dataclass
-class RouteDecision:
-    polygon: tuple[tuple[int, int], ...]
-    vertical: bool
-    guess: Optional[ScriptGuess] = None       # the classifier's probabilities for this box alone
-    adjusted: Optional[ScriptGuess] = None    # ... with the image's other boxes as context
-    readings: list[Reading] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # readings set aside, and why
-    flipped: bool = False                      # read turned 180 degrees
-    chosen: Optional[Reading] = None
-    script: Optional[str] = None       # the box's script (classifier class) as decided
-    unread: bool = False               # a script no active pack reads: recorded, not read
-    reason: str = ""
-
-    @property
-    def engine(self) -> Optional[str]:
-        return None if self.chosen is None else self.chosen.engine
-
-    @property
-    def lang(self) -> Optional[str]:
-        return None if self.chosen is None else self.chosen.lang
-
-    def rapid(self) -> Optional[Reading]:
-        return max((r for r in self.readings if r.engine == "rapidocr" and r.text),
-                   key=lambda r: r.confidence, default=None)
-
-
-@lru_cache(maxsize=1)
-def script_prior() -> dict[str, float]:
-    """Class weights: how common each script-identifier class is in real media (data/script_prior.json)."""
-    return dict(json.loads(resources.files("clueextract.data").joinpath("script_prior.json").read_text(encoding="utf-8"))["prior"])
-
-
-def script_routes(packs: Iterable[Any]) -> list[ScriptRoute]:
-    """Tesseract routes for the pack scripts RapidOCR cannot read (Arab -> ara+fas), and Viet -> vie
-    when a pack of Vietnamese names it."""
-    by_script: dict[str, list[str]] = {}
-    for p in packs:
-        langs = list((p.data.get("ocr") or {}).get("tesseract") or [])
-        scripts = [s for s in p.scripts if s not in RAPID_SCRIPTS]
-        if p.data["language"].get("iso639_3") == "vie" and "vie" in langs:
-            scripts.append(VIET)
-            langs = ["vie"]
-        for s in scripts:
-            if langs:
-                have = by_script.setdefault(s, [])
-                have += [lang for lang in langs if lang not in have]
-    return [ScriptRoute(s, tuple(ls)) for s, ls in sorted(by_script.items())]
-
-
-def _digit_share(text: str) -> float:
-    """Share of a reading's letters and digits that are digits (a price or phone line: the `Zyyy`
-    class speaks for its digits whichever engine reads the rest)."""
-    alnum = [ch for ch in text if ch.isalnum()]
-    return sum(ch.isdigit() for ch in alnum) / len(alnum) if alnum else 0.0
-
-
-def _text_p(g: Optional[ScriptGuess]) -> float:
-    """The classifier's best probability for a class of text (not `none`)."""
-    return max((p for c, p in g.ranked if c != "none"), default=0.0) if g is not None else 0.0
-
-
-def _similar(a: str, b: str) -> float:
-    return SequenceMatcher(None, "".join(a.split()).casefold(), "".join(b.split()).casefold()).ratio()
-
-
-def _skeleton(text: str) -> str:
-    """Latin text without its accents ("Phở Bò" -> "Pho Bo"), đ as d."""
-    import unicodedata
-
-    s = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in s if unicodedata.category(ch) != "Mn")
 
 
 class RoutedOcr:
@@ -308,7 +159,7 @@ class RoutedOcr:
         for d, g in zip(decisions, guesses):
             d.guess = g
         for i, g in zip(turned, guesses[len(crops):]):
-            if _text_p(g) >= _text_p(decisions[i].guess) + self.rules.flip_margin:
+            if text_p(g) >= text_p(decisions[i].guess) + self.rules.flip_margin:
                 decisions[i].guess, decisions[i].flipped = g, True
                 crops[i]["line"] = flipped[turned.index(i)]
 
@@ -371,7 +222,7 @@ class RoutedOcr:
             assert d.guess is not None
             raw = {c: p * self.prior.get(c, 1.0) for c, p in d.guess.ranked}
             rapid = d.rapid()
-            if rapid is not None and rapid.confidence >= rules.greek_rapid and len(_GREEK_ONLY.findall(rapid.text)) >= 1:
+            if rapid is not None and rapid.confidence >= rules.greek_rapid and len(GREEK_ONLY.findall(rapid.text)) >= 1:
                 raw["Grek"] = raw.get("Grek", 0.0) + rules.greek_boost
             total = sum(raw.values())
             d.adjusted = ScriptGuess(tuple(sorted(((c, v / total) for c, v in raw.items()), key=lambda kv: -kv[1])))
@@ -437,17 +288,17 @@ class RoutedOcr:
                 d.notes.append(f"tesseract {r.lang}: {r.verdict.why}")
                 continue
             if script == VIET:
-                if rapid is not None and _similar(_skeleton(r.text), _skeleton(rapid.text)) < rules.viet_skeleton:
+                if rapid is not None and similar(skeleton(r.text), skeleton(rapid.text)) < rules.viet_skeleton:
                     d.notes.append(f"vie {r.text!r} does not match RapidOCR's {rapid.text!r}")
                     continue
-                p = (g.prob(VIET) + (g.prob("Latn") if _VIET_LETTERS.search(r.text) else 0.0)) / rest
+                p = (g.prob(VIET) + (g.prob("Latn") if VIET_LETTERS.search(r.text) else 0.0)) / rest
             elif self._homoglyphs(d, r, rapid, script):
                 assert rapid is not None
                 d.notes.append(f"{script} {r.text!r}: Latin look-alikes, as RapidOCR's {rapid.text!r}")
                 latin_too += g.prob(script)
                 continue
             else:
-                p = (g.prob(script) + inherit.get(script, 0.0) + g.prob("Zyyy") * _digit_share(r.text)) / rest
+                p = (g.prob(script) + inherit.get(script, 0.0) + g.prob("Zyyy") * digit_share(r.text)) / rest
                 lone = self._tops.get(script, 0) - (g.script == script) == 0
                 if lone and p < rules.lone_script:
                     d.notes.append(f"{script} {r.text!r}: the only {script} box of the image at {p:.2f} "
@@ -512,14 +363,14 @@ class RoutedOcr:
 
     def _is_strong(self, r: Reading, script: str) -> bool:
         return (r.verdict is not None and r.verdict.ok and r.verdict.confidence >= self.rules.strong_confidence
-                and sum(char_script(ch) == script and ch not in _LOOKALIKES for ch in r.text) >= 3)
+                and sum(char_script(ch) == script and ch not in LOOKALIKES for ch in r.text) >= 3)
 
     def _homoglyphs(self, box: RouteDecision, reading: Reading, rapid: Optional[Reading], script: str) -> bool:
         """A Cyrillic, Greek or Armenian reading made (almost) only of letters that look Latin ("ТЕЕЕМОВК" for
         "TELEWORK", "ЕСР 45" for "EGP 45") where RapidOCR read Latin: Latin, unless the image
         shows that script elsewhere in letters no Latin one looks like."""
         own = int(any(r is reading for r in box.readings) and self._is_strong(reading, script))
-        if rapid is None or script not in _LOOKALIKE_SCRIPTS or self._strong.get(script, 0) - own > 0:
+        if rapid is None or script not in LOOKALIKE_SCRIPTS or self._strong.get(script, 0) - own > 0:
             return False
         if rapid.confidence < self.rules.min_confidence:
             return False
@@ -527,7 +378,7 @@ class RoutedOcr:
         if not counts or counts.most_common(1)[0][0] != "Latn":
             return False
         letters = [ch for ch in reading.text if char_script(ch) == script]
-        return bool(letters) and sum(ch in _LOOKALIKES for ch in letters) >= self.rules.lookalike_share * len(letters)
+        return bool(letters) and sum(ch in LOOKALIKES for ch in letters) >= self.rules.lookalike_share * len(letters)
 
     # -- output ----------------------------------------------------------------------------
 
