@@ -221,6 +221,8 @@ def test_read_line_on_a_real_crop(routed, router):
     rgb = decode_image((SAMPLES / "bangkok_market/fruit_stall_sign.jpg").read_bytes(), 200_000_000).rgb
     crop = perspective_crop(rgb, np.array(d.polygon, dtype=np.float32))
     text, conf = router.tess.read_line(crop, "tha")
-    assert similarity("ร้านผลไม้ป้าแดง", [text]) >= 0.9 and conf >= 0.8
+    # read confidently enough for the router to keep it (its min_confidence is 0.5; measured
+    # 0.92: Tesseract's confidence may move a little with another CPU or traineddata build)
+    assert similarity("ร้านผลไม้ป้าแดง", [text]) >= 0.9 and conf >= 0.5
     text_en, _ = router.tess.read_line(crop, "eng")
     assert similarity("ร้านผลไม้ป้าแดง", [text_en]) < 0.3

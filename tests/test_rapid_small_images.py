@@ -33,6 +33,16 @@ def squash(text: str) -> str:
     return "".join(text.split())
 
 
+def read_as(lines, text: str) -> bool:
+    """One line whose text is the sign's within one character in ten (at least one), spaces
+    aside: what is under test is that the detector finds the sign as one box; the recogniser's
+    exact characters may move with another CPU's onnxruntime kernels or a new model
+    (measured: all read exactly)."""
+    from rapidfuzz.distance import Levenshtein
+
+    return len(lines) == 1 and Levenshtein.distance(squash(lines[0].text), squash(text)) <= max(1, len(squash(text)) // 10)
+
+
 def detector_input_shape(engine: RapidOcrEngine, image_rgb: np.ndarray) -> tuple[int, int]:
     """(h, w) the detector's resize step of the last call makes of `image_rgb` (no padding applies here)."""
     det = engine._ocr.text_det
@@ -68,7 +78,7 @@ def test_small_sign_is_read_whole_on_first_use():
     assert fresh._ocr.text_det is None
     sign = small_sign()
     lines = fresh.read(sign)
-    assert [squash(ln.text) for ln in lines] == [squash(SIGN_TEXT)], [ln.text for ln in lines]
+    assert read_as(lines, SIGN_TEXT), [ln.text for ln in lines]
     det = fresh._ocr.text_det
     assert (det.preprocess_op.limit_type, det.preprocess_op.limit_side_len) == ("min", 216)
     assert detector_input_shape(fresh, sign) == (224, 960)       # RapidOCR's default: (736, 3264)
@@ -78,7 +88,7 @@ def test_small_sign_is_read_whole_on_first_use():
 @pytest.mark.parametrize("text", ["Fresh Bread", "Hotel Central", "OPEN 24h"])
 def test_small_signs_are_read_whole(engine, text):
     lines = engine.read(small_sign(text))
-    assert [squash(ln.text) for ln in lines] == [squash(text)], [ln.text for ln in lines]
+    assert read_as(lines, text), [ln.text for ln in lines]
 
 
 def test_router_detects_small_sign_as_one_box():
@@ -88,7 +98,7 @@ def test_router_detects_small_sign_as_one_box():
 
     router = RoutedOcr(select(ROOT / "language_packs", ["en"]), threads=1)
     lines = router.read(small_sign())
-    assert [squash(ln.text) for ln in lines] == [squash(SIGN_TEXT)], [ln.text for ln in lines]
+    assert read_as(lines, SIGN_TEXT), [ln.text for ln in lines]
     det = router.rapid._ocr.text_det
     assert (det.preprocess_op.limit_type, det.preprocess_op.limit_side_len) == ("min", 216)
 
@@ -103,4 +113,4 @@ def test_sample_photo_detected_as_with_rapidocr_defaults(engine, default_engine,
     assert detector_input_shape(engine, rgb) == detector_input_shape(default_engine, rgb)
     assert want and got == want
     if path.startswith("mexico_city"):
-        assert any(squash(ln.text) == "Av.Madero" for ln in got), [ln.text for ln in got]
+        assert any(read_as([ln], "Av. Madero") for ln in got), [ln.text for ln in got]  # within 1 character

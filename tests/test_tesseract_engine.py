@@ -1,4 +1,4 @@
-"""Tesseract crops that hold nothing readable give an empty reading, never an exception."""
+"""Tesseract crops that hold nothing readable give no text a scan would keep, never an exception."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,10 +11,22 @@ from clueextract.ocr.tesseract import TesseractEngine, find_tessdata
 @pytest.mark.parametrize("crop", [np.full((32, 200, 3), 255, np.uint8), np.zeros((40, 3, 3), np.uint8),
                                   np.random.default_rng(1).integers(0, 255, (30, 90, 3), dtype=np.uint8)])
 def test_empty_or_noise_crops_read_as_nothing(crop):
+    """A blank crop and a 3 px sliver read as nothing at all. Random noise may read as a stray
+    character (measured: '0' at 0.60 with tha, at 0.24 with kor; what another CPU or Tesseract
+    build reads there may differ), so what is asserted is what the user relies on: the
+    router's plausibility test (ocr/plausible.py) turns every such reading away, so no clue
+    is made of it."""
+    from clueextract.ocr import plausible
+
     engine = TesseractEngine(["tha", "kor"], threads=1)
-    for lang in ("tha", "kor"):
-        text, conf = engine.read_line(crop, lang)
-        assert isinstance(text, str) and 0.0 <= conf <= 1.0
+    blank = not crop.any() or crop.min() == 255 or crop.shape[1] < 8
+    for lang, script in (("tha", "Thai"), ("kor", "Hang")):
+        got = engine.read_line_detail(crop, lang)
+        assert 0.0 <= got.confidence <= 1.0
+        if blank:
+            assert (got.text, got.confidence) == ("", 0.0), got
+        verdict = plausible.check(got.text, got.words, script, plausible.PlausibilityRules())
+        assert not verdict.ok, (lang, got.text, verdict)
 
 
 @pytest.mark.skipif(find_tessdata() is None, reason="no Tesseract traineddata installed (scripts/install_system_deps.sh --ocr)")
