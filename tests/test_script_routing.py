@@ -127,7 +127,7 @@ def test_with_its_pack_the_script_is_read_by_its_own_traineddata(every_pack):
     lines = every_pack.read(rgb("kannada.png"))
     read = [ln for ln in lines if ln.text]
     assert read and all(ln.model in route.langs for ln in read), lines
-    # the place name with one code point of slack (rapidfuzz partial ratio >= 80, as make eval
+    # the place name with a code point or two of slack (rapidfuzz partial ratio >= 80, as make eval
     # compares unspaced scripts; measured: read exactly): Tesseract's exact characters may move
     # with its build or traineddata
     from rapidfuzz import fuzz
