@@ -86,7 +86,9 @@ def test_languages_heard_list_german_with_spans(samples_case):
                r"(\d+\.\d)–(\d+\.\d) s")
         for m in re.finditer(pat, heard):
             start, end = float(m.group(1)), float(m.group(2))
-            if abs(start - sp["start_s"]) <= 1.5 and abs(end - sp["end_s"]) <= 1.5:
+            # span edges within 2 s of the script's, as test_audio_samples states (Whisper's
+            # language windows and the VAD's edges move a little with another CPU's kernels)
+            if abs(start - sp["start_s"]) <= 2.0 and abs(end - sp["end_s"]) <= 2.0:
                 found += 1
                 break
         assert f"<td>German <code>de</code></td><td>{it['path']}</td>" in html
