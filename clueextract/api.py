@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Optional
 
 from . import TOOL
 from .config import ScanConfig
-from .deconflict.load import mark_item, split_note
+from .deconflict.load import known_of, mark_item
 from .ingest.hashing import hash_file
 from .ingest.sniff import sniff
 from .ingest.walk import Entry, series_for, walk
@@ -151,7 +151,7 @@ def _ingest(store: CaseStore, paths: list[str], config: ScanConfig, config_hash:
         series = series_for(entry.rel_path, entry.root, config.series_by)
         base = dict(item_id=item_id, root=entry.root, path=entry.rel_path, path_b64=entry.path_b64,
                     series=series, size=entry.size, mtime_ns=entry.mtime_ns, run_id=run_id,
-                    config_hash=config_hash, duplicate_of=None, note=None, info_json=None)
+                    config_hash=config_hash, duplicate_of=None, note=None, known_json=None, info_json=None)
         if entry.kind != "file":
             store.upsert_item(**base, media_type="other", mime=None, sha256=None, md5=None, sha1=None,
                               status="error" if entry.kind == "error" else "skipped", error=entry.note)
@@ -186,7 +186,7 @@ def _ingest(store: CaseStore, paths: list[str], config: ScanConfig, config_hash:
             if events:
                 events({"event": "item", "item_id": item_id, "path": entry.rel_path, "series": series,
                         "media_type": media, "status": "skipped", "error": known,
-                        "known": split_note(fields["note"])[1], "clues": 0, "seconds": None, "worker": None})
+                        "known": known_of(fields), "clues": 0, "seconds": None, "worker": None})
             continue
         if media == "other":
             why = f"unsupported content ({mime})" + (f": {note}" if note else "")

@@ -12,13 +12,14 @@ import os
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
-from .records import Clue
+from .records import CLUE_COLUMNS, Clue
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
-MIGRATIONS: dict[int, list[str]] = {
+# a step is SQL, or a function of the connection for a data move SQL cannot say plainly
+MIGRATIONS: dict[int, list[Union[str, Callable[[sqlite3.Connection], None]]]] = {
     1: [
         """CREATE TABLE runs (
             run_id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL, finished_at TEXT,
@@ -55,7 +56,28 @@ MIGRATIONS: dict[int, list[str]] = {
         "CREATE INDEX IF NOT EXISTS items_series ON items(series, path)",
         "CREATE INDEX IF NOT EXISTS reviews_series ON reviews(series, review_id)",
     ],
+    # 4: an item's known-hash list matches get their own column (JSON list, NULL: on no list);
+    # before, they rode as JSON inside the note column. The matches of older cases move over.
+    4: [
+        "ALTER TABLE items ADD COLUMN known_json TEXT",
+        lambda db: _move_known_out_of_note(db),
+    ],
 }
+
+
+def _move_known_out_of_note(db: sqlite3.Connection) -> None:
+    from .deconflict.load import NOTE_PREFIX, split_note
+
+    rows = db.execute("SELECT item_id, note FROM items WHERE substr(note, 1, ?) = ?",
+                      (len(NOTE_PREFIX), NOTE_PREFIX)).fetchall()
+    for item_id, raw in rows:
+        note, known = split_note(raw)
+        if known is not None:
+            db.execute("UPDATE items SET note=?, known_json=? WHERE item_id=?", (note, _dumps(known), item_id))
+
+
+_INSERT_CLUE = (f"INSERT INTO clues ({', '.join(CLUE_COLUMNS)}) "
+                f"VALUES ({', '.join('?' for _ in CLUE_COLUMNS)})")
 
 
 class ReadOnlyStore(RuntimeError):
@@ -113,8 +135,11 @@ class CaseStore:
                 now = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
                 if now is not None and int(now[0]) >= version:  # another process (a review) migrated first
                     continue
-                for ddl in MIGRATIONS[version]:
-                    self.db.execute(ddl)
+                for step in MIGRATIONS[version]:
+                    if callable(step):
+                        step(self.db)
+                    else:
+                        self.db.execute(step)
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(version),))
 
     def schema_version(self) -> int:
@@ -216,13 +241,7 @@ class CaseStore:
                     "AND status='pending'", (item_id, claim)).rowcount != 1:
                 return False
             self.db.execute("DELETE FROM clues WHERE item_id=?", (item_id,))
-            self.db.executemany(
-                "INSERT INTO clues (clue_id, item_id, ordinal, kind, value, normalized, confidence, language,"
-                " source_json, locator_json, countries_json, extra_json, derived_from)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [(c.clue_id, item_id, i, c.kind, c.value, c.normalized, c.confidence, c.language,
-                  _dumps(c.source.to_json()), _dumps(c.locator), _dumps([v.to_json() for v in c.countries]),
-                  _dumps(c.extra), c.derived_from) for i, c in enumerate(clues)])
+            self.db.executemany(_INSERT_CLUE, [c.to_row(item_id, i) for i, c in enumerate(clues)])
             for target in ("item_id", "duplicate_of"):
                 self.db.execute(
                     f"UPDATE items SET status=?, error=?, info_json=?, config_hash=?, run_id=? WHERE {target}=?",

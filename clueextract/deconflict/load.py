@@ -135,9 +135,10 @@ def for_config(config: Any) -> Optional[KnownHashSet]:
     return ks
 
 
-# -- the item's note column: the sniff note plus the matches ----------------------------
+# -- the item's known-hash matches: their own column (store schema 4) -----------------------
 def split_note(raw: Optional[str]) -> tuple[Optional[str], Optional[list[dict[str, Any]]]]:
-    """(the human note, the known-hash matches) from an item's stored note."""
+    """(the human note, the known-hash matches) from a note written before store schema 4,
+    when a match rode as JSON inside the note column. Store migration 4 moves them out with it."""
     if not raw or not raw.startswith(NOTE_PREFIX):
         return raw, None
     try:
@@ -149,16 +150,25 @@ def split_note(raw: Optional[str]) -> tuple[Optional[str], Optional[list[dict[st
     return d.get("note"), d["known"]
 
 
-def join_note(note: Optional[str], known: list[dict[str, Any]]) -> str:
-    return json.dumps({"known": known, "note": note}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+def known_of(row: Any) -> Optional[list[dict[str, Any]]]:
+    """An item row's known-hash matches (None: on no list). A store of schema 3 or older opened
+    read-only (exports never migrate) still carries them in its note column."""
+    if "known_json" in row.keys():
+        return json.loads(row["known_json"]) if row["known_json"] else None
+    return split_note(row["note"])[1]
+
+
+def note_of(row: Any) -> Optional[str]:
+    """An item row's human note (the sniff's), without the matches an old store kept there."""
+    return row["note"] if "known_json" in row.keys() else split_note(row["note"])[0]
 
 
 def mark_item(config: Any, fields: dict[str, Any]) -> tuple[Optional[str], Optional[str]]:
-    """Ingest hook: record a hash-list match in fields["note"] (kept without a schema
-    change, and through processing, which only rewrites info_json). Returns (the message
-    to skip the item with, or None: no match or --process-known; the human note alone)."""
-    note, _old = split_note(fields.get("note"))
-    fields["note"] = note   # a match from an earlier configuration never lingers
+    """Ingest hook: record a hash-list match in fields["known_json"] (kept through processing,
+    which only rewrites info_json). Returns (the message to skip the item with, or None: no
+    match or --process-known; the human note)."""
+    note = fields.get("note")
+    fields["known_json"] = None   # a match from an earlier configuration never lingers
     ks = for_config(config)
     if ks is None:
         return None, note
@@ -166,5 +176,5 @@ def mark_item(config: Any, fields: dict[str, Any]) -> tuple[Optional[str], Optio
     if not matches:
         return None, note
     records = [ks.match_record(m) for m in matches]
-    fields["note"] = join_note(note, records)
+    fields["known_json"] = json.dumps(records, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return (None if ks.process_known else message(records)), note

@@ -7,7 +7,7 @@ from typing import Any, Iterable, Iterator
 
 from .. import __version__
 from ..assess import assess
-from ..deconflict.load import split_note
+from ..deconflict.load import known_of, note_of
 from ..review import series_state
 from ..store import CaseStore
 
@@ -40,7 +40,7 @@ def item_record(row) -> dict[str, Any]:
            "config_hash": row["config_hash"], "tool_version": f"clueextract {__version__}"}
     if row["path_b64"]:
         rec["path_b64"] = row["path_b64"]
-    rec["note"], known = split_note(row["note"])  # a known-hash list match rides in the note column
+    rec["note"], known = note_of(row), known_of(row)
     if known:
         rec["known"] = known
     return rec

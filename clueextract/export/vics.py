@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, Optional, TextIO
 
 from .. import __version__
-from ..deconflict import split_note
+from ..deconflict import known_of
 from ..deconflict.known import message as known_message
 from ..review import SeriesDecision, series_state
 from ..store import CaseStore
@@ -137,7 +137,7 @@ def media_entries(store: CaseStore) -> list[dict[str, Any]]:
 
 def _media(n: int, md5: str, row, rows: list, clues: list[dict[str, Any]],
            decision: Optional[SeriesDecision] = None) -> dict[str, Any]:
-    _note, known = split_note(row["note"])
+    known = known_of(row)
     hit: Optional[dict[str, Any]] = known[0] if known else None
     comments, tags = clue_summary(clues, decision)
     if row["status"] != "done" and not clues:
