@@ -295,10 +295,11 @@ def test_schema_1_store_migrates_and_keeps_its_items(tmp_path):
     db.commit()
     db.close()
     store = CaseStore(tmp_path)
-    assert store.schema_version() == SCHEMA_VERSION == 3
+    assert store.schema_version() == SCHEMA_VERSION == 4
     assert store.get_item("i1")["claim_token"] is None and store.claim("i1", "t")
+    assert store.get_item("i1")["known_json"] is None
     store.close()
-    assert CaseStore(tmp_path).schema_version() == 3  # opening again migrates nothing
+    assert CaseStore(tmp_path).schema_version() == 4  # opening again migrates nothing
 
 
 def test_one_scan_per_case(small_evidence, tmp_path):
