@@ -295,3 +295,38 @@ def test_same_recording_same_transcript_every_time():
             stage.run(f, result, text)
         runs.append([(c.value, c.confidence, c.locator, c.extra) for c in result.clues if c.kind == "speech_segment"])
     assert runs[0] and runs[0] == runs[1]
+
+
+def _krakow_through_the_stage(opts: DecodingOptions):
+    """The Krakow announcement through AudioStage, the public entry a scan uses (whatever the
+    transcriber's internals become): its speech_segment clues and the stage's speech info."""
+    from clueextract.audio.stage import AudioStage
+    from clueextract.records import ItemResult
+    from clueextract.text.extract import TextClueExtractor
+
+    stage = AudioStage("whisper-base", ["pl", "de", "en"], 2, opts)
+    result = ItemResult()
+    with open(SAMPLES / KRAKOW, "rb") as f:
+        stage.run(f, result, TextClueExtractor(["pl", "de", "en"], ["PL", "DE", "GB"], entities=False))
+    langs = [c.value for c in result.clues if c.kind == "spoken_language"]
+    return [c for c in result.clues if c.kind == "speech_segment"], result.info["speech"][0], langs
+
+
+@pytest.mark.slow
+def test_forced_fallback_conditions_through_the_audio_stage():
+    """The same rule as the forced tests above, through AudioStage and DecodingOptions only.
+    Every pass fails the log-probability check (threshold 0): every segment kept is marked
+    low_confidence, decoded at temperature 0 by a greedy or 5-beam pass. Every pass fails
+    the compression check (threshold 0): every segment is a repetition loop, dropped and
+    listed as such, and the spoken language is still found. No pass can fail: one greedy
+    pass, no flags. None of this depends on where the real recording's scores fall."""
+    low, _, langs = _krakow_through_the_stage(DecodingOptions(log_prob_threshold=0.0, no_speech_threshold=1.0))
+    assert low and langs == ["pl"]
+    assert all("low_confidence" in c.extra["flags"] and c.extra["temperature"] == 0.0
+               and c.extra["beam_size"] in (1, 5) for c in low), [c.extra for c in low]
+    loops, info, langs = _krakow_through_the_stage(DecodingOptions(compression_ratio_threshold=0.0))
+    assert not loops and langs == ["pl"]
+    assert info["dropped_segments"] and all("repetition_loop" in d["flags"] for d in info["dropped_segments"])
+    plain, info, _ = _krakow_through_the_stage(DecodingOptions(log_prob_threshold=-1e9, compression_ratio_threshold=1e9))
+    assert plain and all(c.extra["beam_size"] == 1 and not c.extra["flags"] for c in plain), [c.extra for c in plain]
+    assert len({"peronu", "składu", "podróży"} & words(" ".join(c.value for c in plain))) >= 2  # one of slack
