@@ -21,7 +21,6 @@ Loaded lazily, once per process (thread-safe).
 """
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import threading
@@ -29,6 +28,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata as importlib_metadata
 from typing import Any, Optional
+
+from ..hashing import file_sha256
 
 # Beyond this distance from the nearest GeoNames place (≥ 1000 inhabitants) we do not
 # name a country: the point is most likely at sea (or in an empty desert/ice sheet),
@@ -84,11 +85,7 @@ def engine_version() -> str:
 @lru_cache(maxsize=1)
 def dataset_sha256() -> str:
     """SHA-256 of the bundled CSV, computed once per process (recorded as model_sha256)."""
-    h = hashlib.sha256()
-    with open(csv_path(), "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return file_sha256(csv_path())
 
 
 def _load() -> Any:

@@ -13,12 +13,13 @@ can act on, and they would dilute every vote.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..hashing import file_sha256
 
 # When the photo date is unknown we test mid-January and mid-July of this fixed year, so
 # the same input gives the same output whatever day the tool runs (DESIGN: reproducible).
@@ -40,8 +41,7 @@ def tzdata_version() -> str:
 
 @lru_cache(maxsize=1)
 def zone1970_sha256() -> str:
-    with open(os.path.join(tzdata_dir(), "zone1970.tab"), "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
+    return file_sha256(os.path.join(tzdata_dir(), "zone1970.tab"))
 
 
 def _read_tab(name: str) -> list[tuple[list[str], str]]:
