@@ -35,14 +35,16 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Optional, Union
+from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
 import regex
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from clueextract.countries import country_name
-from clueextract.entities.nlp import blank, is_unspaced
+from clueextract.entities import brand_tables
+from clueextract.entities.gcpause import paused_gc
+from clueextract.entities.nlp import ENGINE as _SPACY, blank, is_unspaced
 from clueextract.records import Clue, CountryVote, Source
 from clueextract.text.base import TextContext
 
@@ -111,8 +113,8 @@ class BrandIndex:
     path: str
     sha256: str
     header: dict[str, Any]
-    entries: list[NsiEntry]
-    names: dict[str, tuple[int, ...]]
+    entries: Sequence[NsiEntry]
+    names: dict[str, list[int]]   # name key -> entry numbers
     global_names: frozenset[str]
     lowercase_styled: frozenset[str]
 
@@ -140,12 +142,32 @@ def _load(path: str, expected: Optional[str]) -> BrandIndex:
     if expected and digest != expected:
         raise BrandIndexError(f"{path} has SHA-256 {digest}, expected {expected}: refusing to use it "
                               f"(rebuild with scripts/build_brand_index.py)")
-    doc = json.loads(gzip.decompress(data))
-    entries = [NsiEntry(e["brand"], tuple(e["countries"]), e["category"], e.get("wikidata"))
-               for e in doc["entries"]]
+    with paused_gc():
+        doc = json.loads(gzip.decompress(data))
     header = {k: v for k, v in doc.items() if k not in ("entries", "names", "global", "lowercase_styled")}
-    return BrandIndex(path, digest, header, entries, {k: tuple(v) for k, v in doc["names"].items()},
+    return BrandIndex(path, digest, header, _Entries(doc["entries"]), doc["names"],
                       frozenset(doc["global"]), frozenset(doc["lowercase_styled"]))
+
+
+class _Entries(Sequence[NsiEntry]):
+    """The index's entries, each made into an NsiEntry when first read (40k at load: ~0.2 s)."""
+
+    def __init__(self, raw: list[dict[str, Any]]) -> None:
+        self._raw = raw
+        self._made: dict[int, NsiEntry] = {}
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self._raw)))]
+        i = range(len(self._raw))[i]  # IndexError and negative indices as a list has them
+        e = self._made.get(i)
+        if e is None:
+            r = self._raw[i]
+            e = self._made[i] = NsiEntry(r["brand"], tuple(r["countries"]), r["category"], r.get("wikidata"))
+        return e
 
 
 @dataclass(frozen=True)
@@ -178,18 +200,14 @@ class BrandMatcher:
     index: Optional[BrandIndex] = field(default=None, repr=False)
     fuzzy: bool = True
     report_global: bool = False   # also emit clues (with no vote) for global brands
-    targets: dict[str, _Target] = field(init=False, repr=False)
+    targets: Mapping[str, _Target] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.index = self.index or BrandIndex.load()
         self.nlp = blank()
         idx = self.index
         nsi_source = Source("text", f"name-suggestion-index {idx.version}", Path(idx.path).name, idx.sha256)
-        targets: dict[str, _Target] = {k: _Target("global", k, source=nsi_source) for k in idx.global_names}
-        for key, ids in idx.names.items():
-            ents = tuple(idx.entries[i] for i in ids)
-            targets[key] = _Target("nsi", ents[0].brand, _nsi_votes(key, ents), ents,
-                                   lowercase_styled=key in idx.lowercase_styled, source=nsi_source)
+        pack_targets: dict[str, _Target] = {}
         for pack in sorted(self.packs, key=lambda p: p.code, reverse=True):  # first code wins
             src = Source("text", f"language pack {pack.code}", Path(pack.path).name, _file_sha256(pack.path))
             for b in pack.data.get("regional", {}).get("brands", []):
@@ -198,42 +216,29 @@ class BrandMatcher:
                     styled = not any(c.isupper() for c in form)
                     t = _Target("pack", b["term"], votes, pack=pack.code, note=b.get("note", ""),
                                 lowercase_styled=styled, source=src)
-                    targets[normalize_name(form)] = t
+                    pack_targets[normalize_name(form)] = t
                     if is_unspaced(form) and " " in form:
-                        targets[normalize_name(form).replace(" ", "")] = t
-        self.targets = targets
-        self._build_matchers()
+                        pack_targets[normalize_name(form).replace(" ", "")] = t
+        self.targets = _Targets(idx, nsi_source, pack_targets)
+        self._build_matchers(pack_targets)
 
-    def _build_matchers(self) -> None:
+    def _build_matchers(self, pack_targets: dict[str, _Target]) -> None:
         # Token sequences of the spaced names, matched like spaCy's PhraseMatcher(attr="LOWER")
         # (the same tokenizer cuts names and text), but held in a dict: a PhraseMatcher over
         # the ~44k names costs ~13 s and ~380 MB per worker (a Doc per name), this ~1 s and
         # ~20 MB. Letter-only names tokenize as their words (checked over the whole index);
-        # names with digits or punctuation go through the tokenizer.
-        self._seq: dict[str, str] = {}
-        self._first: dict[str, int] = {}
-        spaced = sorted(k for k in self.targets if not (is_unspaced(k) or _HANGUL.search(k)))
-        simple = [k for k in spaced if _LETTERS_ONLY.match(k)]
-        other = [k for k in spaced if not _LETTERS_ONLY.match(k)]
-        toks = [k.split() for k in simple] + [[t.lower_ for t in d] for d in self.nlp.tokenizer.pipe(other)]
-        for key, words in zip(simple + other, toks):
-            if words:
-                self._seq.setdefault(_SEP.join(words), key)
-                self._first[words[0]] = max(self._first.get(words[0], 0), len(words))
-        self._substr: dict[str, list[str]] = {}
-        for k in sorted((k for k in self.targets if is_unspaced(k) or _HANGUL.search(k)), key=lambda k: -len(k)):
-            self._substr.setdefault(k[0], []).append(k)
-        self._skel: dict[str, set[str]] = {}
+        # names with digits or punctuation go through the tokenizer. The NSI names' tables are
+        # prebuilt (brand_tables.py); the pack brands are added here.
+        tables = _nsi_tables(self.index)
+        tables = brand_tables.Tables(dict(tables.seq), dict(tables.first),
+                                     {k: list(v) for k, v in tables.substr.items()},
+                                     {k: list(v) for k, v in tables.skel.items()} if self.fuzzy else {})
+        _add(tables, self.nlp, pack_targets, set(pack_targets) if self.fuzzy else set())
+        self._seq, self._first, self._substr, self._skel = tables.seq, tables.first, tables.substr, tables.skel
         self._skel_by_len: dict[int, list[str]] = {}
-        if self.fuzzy:
-            for k, t in self.targets.items():
-                if t.origin != "global" and _LATIN_NAME.match(k):
-                    sk = _skeleton(k)
-                    if len(sk) >= FUZZY_MIN_LEN:
-                        self._skel.setdefault(sk, set()).add(k)
-            for sk in sorted(self._skel):
-                if len(sk) >= FUZZY_EDIT_MIN:
-                    self._skel_by_len.setdefault(len(sk), []).append(sk)
+        for sk in sorted(self._skel):
+            if len(sk) >= FUZZY_EDIT_MIN:
+                self._skel_by_len.setdefault(len(sk), []).append(sk)
 
     # ---- matching -------------------------------------------------------------------------
     def find(self, text: str, ctx: TextContext, ocr_repair: bool = True) -> list[Clue]:
@@ -441,3 +446,71 @@ def _file_sha256(path: str) -> Optional[str]:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except OSError:
         return None
+
+
+class _Targets(Mapping[str, _Target]):
+    """Name key -> what it means: the pack brands (made at start) over the NSI names and the
+    global names, whose _Target is made when the name is first looked up (making all ~44k at
+    start cost ~0.6 s per worker)."""
+
+    def __init__(self, idx: BrandIndex, source: Source, packs: dict[str, _Target]) -> None:
+        self._idx = idx
+        self._source = source
+        self._packs = packs
+        self._made: dict[str, _Target] = {}
+
+    def __getitem__(self, key: str) -> _Target:
+        t = self._packs.get(key) or self._made.get(key)
+        if t is None:
+            idx = self._idx
+            if key in idx.names:
+                ents = tuple(idx.entries[i] for i in idx.names[key])
+                t = _Target("nsi", ents[0].brand, _nsi_votes(key, ents), ents,
+                            lowercase_styled=key in idx.lowercase_styled, source=self._source)
+            elif key in idx.global_names:
+                t = _Target("global", key, source=self._source)
+            else:
+                raise KeyError(key)
+            self._made[key] = t
+        return t
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._packs or key in self._idx.names or key in self._idx.global_names
+
+    def __iter__(self) -> Iterator[str]:
+        seen = set(self._idx.global_names) | set(self._idx.names)
+        yield from sorted(seen)
+        yield from sorted(k for k in self._packs if k not in seen)
+
+    def __len__(self) -> int:
+        return len(set(self._idx.global_names) | set(self._idx.names) | set(self._packs))
+
+
+def _add(tables: "brand_tables.Tables", nlp: Any, keys: Iterable[str], fuzzy_keys: set[str]) -> None:
+    tables.add(keys, fuzzy_keys, lambda names: [[t.lower_ for t in d] for d in nlp.tokenizer.pipe(names)],
+               _skeleton, lambda k: bool(is_unspaced(k) or _HANGUL.search(k)),
+               lambda k: bool(_LETTERS_ONLY.match(k)), lambda k: bool(_LATIN_NAME.match(k)), FUZZY_MIN_LEN)
+
+
+def nsi_tables_built(index: BrandIndex) -> "brand_tables.Tables":
+    """The NSI names' tables computed here (what scripts/build_brand_tables.py writes)."""
+    tables = brand_tables.Tables({}, {}, {}, {})
+    _add(tables, blank(), set(index.names) | set(index.global_names), set(index.names))
+    return tables
+
+
+def tables_header(index: BrandIndex) -> dict[str, Any]:
+    return brand_tables.header(index.sha256, _SPACY)
+
+
+_NSI_TABLES: dict[tuple[str, str], "brand_tables.Tables"] = {}
+
+
+def _nsi_tables(index: BrandIndex) -> "brand_tables.Tables":
+    """The prebuilt tables when they fit this index and spaCy, else built now (same result);
+    once per index and process (callers copy before adding)."""
+    key = (index.path, index.sha256)
+    if key not in _NSI_TABLES:
+        with paused_gc():
+            _NSI_TABLES[key] = brand_tables.load_prebuilt(tables_header(index)) or nsi_tables_built(index)
+    return _NSI_TABLES[key]

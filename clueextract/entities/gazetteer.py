@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from clueextract.countries import country_name
+from clueextract.entities.gcpause import paused_gc
 
 FORMAT_VERSION = 1
 DATA_PATH = Path(__file__).resolve().parent.parent / "data" / "gazetteer.json.gz"
@@ -218,13 +219,14 @@ class Gazetteer:
         if body_sha != header.get("content_sha256"):
             raise GazetteerError(f"gazetteer {path}: content SHA-256 {body_sha} does not match "
                                  f"its header ({header.get('content_sha256')}); file is corrupt")
-        try:
-            data = json.loads(body)
-        except ValueError as exc:
-            raise GazetteerError(f"gazetteer {path}: unreadable body: {exc}") from exc
-        intern = _Interner()
-        places = [Place(intern(k), intern(c), intern(s) if s else None, n, p, intern(t))
-                  for k, c, s, n, p, t in data["places"]]
+        with paused_gc():
+            try:
+                data = json.loads(body)
+            except ValueError as exc:
+                raise GazetteerError(f"gazetteer {path}: unreadable body: {exc}") from exc
+            intern = _Interner()
+            places = [Place(intern(k), intern(c), intern(s) if s else None, n, p, intern(t))
+                      for k, c, s, n, p, t in data["places"]]
         return cls(header, places, data["names"], data["folded"], file_sha, path)
 
     def _places(self, ref: Union[int, list[int], None]) -> list[Place]:

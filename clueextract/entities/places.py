@@ -43,6 +43,7 @@ from rapidfuzz.distance import Levenshtein
 
 from clueextract.countries import country_name
 from clueextract.entities.gazetteer import Gazetteer, Place, fold, normalize, normalize_with_offsets
+from clueextract.entities.gcpause import paused_gc
 from clueextract.entities.nlp import blank
 from clueextract.records import Clue, CountryVote, Source
 from clueextract.text.base import TextContext
@@ -121,17 +122,18 @@ class PlaceMatcher:
         # One pass over the names: lengths of unspaced-script names (for the window scan)
         # and fuzzy candidates bucketed by (first letter, length). Cheap code-point tests
         # first: this runs once per worker over ~300k names.
-        eligible = {i for i, p in enumerate(self.gaz.places) if self._fuzzy_eligible(p)}
-        lengths: set[int] = set()
-        buckets: dict[tuple[str, int], list[str]] = {}
-        for key, ref in self.gaz.names.items():
-            if ord(key[0]) < 0x530:  # Latin, Greek, Cyrillic blocks
-                if (len(key) >= FUZZY_MIN_LEN - 2 and key not in self.soft
-                        and (ref in eligible if isinstance(ref, int) else any(r in eligible for r in ref))
-                        and _FUZZY_SCRIPT.match(key)):
-                    buckets.setdefault((key[0], len(key)), []).append(key)
-            elif _UNSPACED_RUN.fullmatch(key):
-                lengths.add(len(key))
+        with paused_gc():
+            eligible = {i for i, p in enumerate(self.gaz.places) if self._fuzzy_eligible(p)}
+            lengths: set[int] = set()
+            buckets: dict[tuple[str, int], list[str]] = {}
+            for key, ref in self.gaz.names.items():
+                if ord(key[0]) < 0x530:  # Latin, Greek, Cyrillic blocks
+                    if (len(key) >= FUZZY_MIN_LEN - 2 and key not in self.soft
+                            and (ref in eligible if isinstance(ref, int) else any(r in eligible for r in ref))
+                            and _FUZZY_SCRIPT.match(key)):
+                        buckets.setdefault((key[0], len(key)), []).append(key)
+                elif _UNSPACED_RUN.fullmatch(key):
+                    lengths.add(len(key))
         self.unspaced_lengths = sorted(lengths, reverse=True)
         self.buckets = buckets
 

@@ -1,0 +1,83 @@
+"""Start-up mechanisms (issue 17, a fast start): what a scan loads, and that the prebuilt or
+cached forms of the read-only indexes give exactly what building them does. No timings here
+(benchmarks/bench_startup.py measures them)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from clueextract.entities import brand_tables
+from clueextract.entities.brands import BrandIndex, BrandMatcher, nsi_tables_built, tables_header
+from clueextract.packs import PackError, load_pack, select, validate_file
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# ---- brand tables ---------------------------------------------------------------------------
+def test_prebuilt_brand_tables_are_the_built_ones():
+    """The committed data/brand_tables.json.gz is current: pinned, made for this index and this
+    spaCy, and equal to the tables built from the index now (else run
+    scripts/build_brand_tables.py and pin its SHA-256)."""
+    index = BrandIndex.load()
+    prebuilt = brand_tables.load_prebuilt(tables_header(index))
+    assert prebuilt is not None, "brand_tables.json.gz does not fit the index, spaCy or TABLES_SHA256"
+    built = nsi_tables_built(index)
+    assert prebuilt.to_json() == built.to_json()
+    assert len(built.seq) > 30_000 and len(built.skel) > 20_000
+
+
+def test_brand_tables_that_do_not_fit_are_not_used(tmp_path):
+    index = BrandIndex.load()
+    head = tables_header(index)
+    data = brand_tables.TABLES_PATH.read_bytes()
+    assert brand_tables.load_prebuilt({**head, "spacy": "spacy 0.0"}) is None  # other tokenizer
+    assert brand_tables.load_prebuilt({**head, "brands_sha256": "0" * 64}) is None  # other index
+    copy = tmp_path / "t.json.gz"
+    copy.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    assert brand_tables.load_prebuilt(head, copy) is None  # not the pinned file
+
+
+def test_pack_brands_join_the_prebuilt_tables():
+    """A pack brand is found although the prebuilt tables hold NSI names only; the matcher's
+    tables are its own copy (a matcher without packs does not see them)."""
+    from clueextract.text.base import TextContext
+
+    ctx = TextContext(locator={}, language=None)
+    packs = select(ROOT / "language_packs", ["th"])
+    with_th = BrandMatcher(packs)
+    bare = BrandMatcher(())
+    assert [c.extra["pack"] for c in with_th.find("Big C Supercenter", ctx)] == ["th"]
+    assert all(c.extra["pack"] is None for c in bare.find("Big C Supercenter", ctx))
+    assert "big c" in with_th.targets and with_th.targets["big c"].origin == "pack"
+
+
+# ---- language packs -------------------------------------------------------------------------
+def test_packs_are_parsed_once_per_content(tmp_path):
+    src = ROOT / "language_packs" / "th.yaml"
+    p = tmp_path / "th.yaml"
+    p.write_bytes(src.read_bytes())
+    a, b = load_pack(p), load_pack(p)
+    assert a.data is b.data  # the second load reused the first parse
+    p.write_text(src.read_text(encoding="utf-8").replace("name: Thai", "name: Thai (edited)", 1),
+                 encoding="utf-8")
+    c = load_pack(p)
+    assert c.data is not a.data and c.name == "Thai (edited)"  # changed content: parsed again
+
+
+@pytest.mark.parametrize("text,problem", [
+    ("code: xx\na: &x [1]\nb: *x\n", "alias *x not allowed"),
+    ("[" * 101 + "]" * 101, "nesting too deep"),
+    ("[" * 100_000 + "]" * 100_000, "nesting too deep"),  # libyaml would recurse in C
+    ("".join(" " * i + "a:\n" for i in range(150)), "nesting too deep"),
+])
+def test_pack_yaml_refused_before_it_is_composed(tmp_path, text, problem):
+    p = tmp_path / "xx.yaml"
+    p.write_text(text, encoding="utf-8")
+    problems = validate_file(p)
+    assert len(problems) == 1 and problem in problems[0] and str(p) in problems[0]
+    with pytest.raises(PackError, match="cannot read as YAML"):
+        load_pack(p)
