@@ -5,6 +5,8 @@ through the stages in table order."""
 from __future__ import annotations
 
 import dataclasses
+import re
+from pathlib import Path
 
 from clueextract import kinds, pipeline
 from clueextract.config import ScanConfig
@@ -63,3 +65,29 @@ def test_settings_defaults_are_scan_config_defaults():
     assert made["input"] == pipeline.InputSettings()
     for s in pipeline.STAGES:
         assert made[s.name] == s.settings(), s.name
+
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "ARCHITECTURE.md"
+
+
+def test_the_architecture_doc_shows_the_stage_table_as_it_is():
+    """docs/ARCHITECTURE.md's stage table names the stages, their media and kinds as pipeline.py has them."""
+    rows = [line.split("|")[1:-1] for line in DOC.read_text(encoding="utf-8").splitlines()
+            if line.startswith("| ") and "`" in line.split("|")[2]]
+    table = {cells[1].strip().strip("`"): cells for cells in rows if cells[1].strip().strip("`") in pipeline.BY_NAME}
+    assert list(table) == [s.name for s in pipeline.STAGES]
+    for s in pipeline.STAGES:
+        cells = table[s.name]
+        assert [m.strip() for m in cells[2].split(",")] == list(s.media), s.name
+        assert set(re.findall(r"[a-z_]+", cells[3])) >= set(s.kinds), s.name
+        assert s.settings.__name__ in cells[4], s.name
+
+
+def test_package_code_points_to_the_architecture_doc_not_outside_files():
+    """Comments cite docs/ARCHITECTURE.md, which is in the repository; the design notes are not."""
+    cited = [p.relative_to(ROOT).as_posix() for p in (ROOT / "clueextract").rglob("*")
+             if p.suffix in (".py", ".json") and "DESIGN.md" in p.read_text(encoding="utf-8", errors="replace")]
+    # ocr/ and entities/ are being reworked by others this round; they follow when they land
+    assert set(cited) <= {"clueextract/ocr/easyocr_engine.py", "clueextract/entities/gazetteer.py"}, cited
+    assert DOC.is_file()

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..hashing import file_sha256
 
 # When the photo date is unknown we test mid-January and mid-July of this fixed year, so
-# the same input gives the same output whatever day the tool runs (DESIGN: reproducible).
+# the same input gives the same output whatever day the tool runs (docs/ARCHITECTURE.md: reproducible output).
 REFERENCE_YEAR = 2025
 EXCLUDED_COUNTRIES = frozenset({"AQ"})
 

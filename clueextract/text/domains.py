@@ -4,7 +4,7 @@ Why it works this way:
 - Whether "shop.co.th" is a registrable domain (and "photo.jpg" is not) is answered by
   the Public Suffix List. tldextract bundles a snapshot of it; we construct it with
   `suffix_list_urls=()` and `cache_dir=None` so it never fetches or writes a cache
-  (DESIGN.md "Known traps"), and only ICANN suffixes count (private suffixes such as
+  (docs/ARCHITECTURE.md, "Measured facts"), and only ICANN suffixes count (private suffixes such as
   blogspot.com are ignored), so the registered domain is the one a registrar sold.
 - Candidates come from one cheap pattern (URL with scheme, "www." host, e-mail, bare
   host); tldextract then decides. Bare hosts are the riskiest in OCR text ("today.It",

@@ -20,7 +20,7 @@ How (numbers and lists: clueextract/data/han_variants.json):
 - A line gives a `script` clue Hant or Hans when its distinguishing characters are all of
   one kind; none when they are mixed or absent. Transcripts are never read: Whisper writes
   Mandarin in Traditional characters at times, so there the variant is the recogniser's
-  choice, not evidence (DESIGN.md).
+  choice, not evidence (docs/ARCHITECTURE.md, "Measured facts").
 - Cantonese characters give `dialect_marker` clues (unless a pack already reported the same
   character on the same span).
 """
