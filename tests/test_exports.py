@@ -83,6 +83,7 @@ def test_vics_hashset_by_default_case_form_on_request_and_decisions_in_both(tmp_
                        check=True, capture_output=True, cwd=ROOT)
 
 
+@pytest.mark.slow  # three CLI scans (16 CPU s, 40-200 s wall on the shared 2-core machine)
 def test_own_vics_export_read_back_by_known_hashes_matches_every_item(tmp_path, small_evidence):
     """A real scan, its VICS export (the default form), and a scan of the same evidence against it:
     every file is known (matched by hash), skipped, reported by an item event, and marked in the

@@ -52,15 +52,28 @@ def router() -> RoutedOcr:
     return r
 
 
+class Routed(dict):
+    """Sample images read by the router on first use: path -> (manifest item, OcrLines, routing
+    decisions). The decision tests read the 7 images they name (the fast tier); the tests over
+    every image (marked slow: about 30 CPU s for all 30 images) read the rest."""
+
+    def __init__(self, router: RoutedOcr, manifest: dict):
+        super().__init__()
+        self.router, self.items = router, {it["path"]: it for it in manifest["items"]}
+
+    def __missing__(self, path: str) -> tuple[dict, list, list]:
+        rgb = decode_image((SAMPLES / path).read_bytes(), 200_000_000).rgb
+        lines = self.router.read(rgb)
+        self[path] = (self.items[path], lines, list(self.router.last_decisions))
+        return self[path]
+
+    def every(self) -> list[tuple[dict, list, list]]:
+        return [self[path] for path in self.items]
+
+
 @pytest.fixture(scope="module")
-def routed(router, manifest) -> dict[str, tuple[dict, list, list]]:
-    """Every sample image read once: path -> (manifest item, OcrLines, routing decisions)."""
-    out = {}
-    for item in manifest["items"]:
-        rgb = decode_image((SAMPLES / item["path"]).read_bytes(), 200_000_000).rgb
-        lines = router.read(rgb)
-        out[item["path"]] = (item, lines, list(router.last_decisions))
-    return out
+def routed(router, manifest) -> Routed:
+    return Routed(router, manifest)
 
 
 def test_routes_follow_the_packs_scripts(router):
@@ -71,10 +84,11 @@ def test_routes_follow_the_packs_scripts(router):
     assert set(routes["Arab"].split("+")) >= {"ara", "fas"} and set(routes["Cyrl"].split("+")) >= {"rus", "ukr"}
 
 
+@pytest.mark.slow  # every sample image through the router
 def test_recall_per_routed_script(routed):
     counts = {s: [0, 0] for s in ROUTED_SCRIPTS}
     missed = []
-    for item, lines, _ in routed.values():
+    for item, lines, _ in routed.every():
         texts = [ln.text for ln in lines]
         for ln in item["lines"]:
             if ln["script"] in counts:
@@ -91,10 +105,11 @@ def test_recall_per_routed_script(routed):
     assert sum(ok for _, ok in counts.values()) >= 27, missed
 
 
+@pytest.mark.slow  # every sample image through the router
 def test_lines_rapidocr_reads_stay_read(routed):
     """Latin, Han, kana and no-letter lines: nothing RapidOCR alone reads is lost by routing."""
     lost = []
-    for item, lines, _ in routed.values():
+    for item, lines, _ in routed.every():
         texts = [ln.text for ln in lines]
         lost += [(item["path"], ln["text"], texts) for ln in item["lines"]
                  if ln["rapidocr_reads"] and similarity(ln["text"], texts) < READ]
@@ -135,10 +150,11 @@ def test_each_script_box_names_its_traineddata(routed, router):
         assert d.engine == "tesseract" and d.lang in (routes[script].spec, routes[script].mixed), d.reason
 
 
+@pytest.mark.slow  # every sample image through the router
 def test_engine_model_and_sha_on_every_line(routed, router):
     tessdata = router.tess.tessdata
     engines = set()
-    for _, lines, _ in routed.values():
+    for _, lines, _ in routed.every():
         for ln in lines:
             assert 0.0 <= ln.confidence <= 1.0
             assert re.fullmatch(r"[0-9a-f]{64}", ln.model_sha256), ln
