@@ -17,7 +17,9 @@ Needs the Debian packages ``fonts-noto-core fonts-noto-cjk`` (installed by
 Thai, Arabic and Devanagari; the PyPI wheels include it), numpy, phonenumbers,
 reverse_geocoder and, for the recall check, rapidocr. Same seed + same library versions =>
 byte-identical files. Each manifest line carries ``rapidocr_reads``: whether RapidOCR
-(PP-OCRv6 small, as shipped in the rapidocr wheel) read that line exactly, whitespace ignored.
+(PP-OCRv6 small, as shipped in the rapidocr wheel) read that line exactly, whitespace ignored,
+and ``expected_miss``: what a default scan misses today (written from a scan by
+scripts/sample_misses.py, carried over here for lines whose text did not change).
 The generator fails loudly when a phone number is not valid for its region
 (``phonenumbers.is_valid_number``), when a GPS point reverse-geocodes to another country,
 or when EXIF does not read back as written. Business names, numbers, domains and e-mail
