@@ -27,7 +27,7 @@ class TextClueExtractor:
         self.languages = languages
         self.regions = tuple(regions)
         self.backend = backend
-        self.identifier = LanguageIdentifier(languages, backend=backend)
+        self.identifier = LanguageIdentifier(languages, backend=backend, warm=("Latn",))  # models load meanwhile
         self.entities = None
         if entities:
             from ..entities.extract import EntityExtractor
