@@ -3,6 +3,9 @@ cached forms of the read-only indexes give exactly what building them does. No t
 (benchmarks/bench_startup.py measures them)."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,3 +96,31 @@ def test_lingua_warm_loads_in_the_background_and_gives_the_same_answers():
     assert warm._groups["Cyrl"][1] not in warm._impl._warming  # only the scripts asked for
     assert [warm.identify(t) for t in texts] == [cold.identify(t) for t in texts]
     assert not thread.is_alive()  # identify waited for it instead of loading the models twice
+
+
+# ---- what an image-only scan imports ----------------------------------------------------------
+NOT_FOR_IMAGES = ("faster_whisper", "ctranslate2", "av", "torch", "easyocr", "ray", "langdetect")
+
+_SCAN_AND_LIST = r"""
+import json, sys
+from clueextract.api import scan
+report = scan([sys.argv[1]], sys.argv[2])
+print(json.dumps({"counts": report.counts, "modules": sorted(m for m in sys.modules if "." not in m)}))
+"""
+
+
+def test_image_only_scan_loads_no_speech_torch_or_ray(tmp_path):
+    """An image-only scan (in-process, one worker) never imports the speech stack (faster-whisper,
+    CTranslate2, PyAV), PyTorch/EasyOCR (the default engine is RapidOCR + Tesseract), Ray or the
+    langdetect backend; it does read the image and run the text passes."""
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    (evidence / "bakery_sign.jpg").write_bytes((ROOT / "samples_benign" / "berlin_shop" / "bakery_sign.jpg").read_bytes())
+    proc = subprocess.run([sys.executable, "-c", _SCAN_AND_LIST, str(evidence), str(tmp_path / "case")],
+                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["counts"]["done"] == 1 and out["counts"]["clues"] > 0
+    loaded = set(out["modules"])
+    assert {"rapidocr", "lingua", "spacy"} <= loaded  # it did run OCR, language ID and entities
+    assert not loaded.intersection(NOT_FOR_IMAGES), sorted(loaded.intersection(NOT_FOR_IMAGES))
