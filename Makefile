@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 STAMP_EASYOCR := $(VENV)/.installed-easyocr
 STAMP_BROWSER := $(VENV)/.installed-browser
 
-.PHONY: demo test check bench fuzz eval samples system-deps lock
+.PHONY: demo test check lint bench fuzz eval samples system-deps lock
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] in ((3, 11), (3, 12)) else "clueextract needs Python 3.11 (3.12 works)")'
@@ -37,12 +37,16 @@ $(STAMP_BROWSER): $(STAMP)
 	scripts/install_system_deps.sh --browser
 	touch $(STAMP_BROWSER)
 
-test: $(STAMP_EASYOCR) $(STAMP_BROWSER)
+test: $(STAMP_EASYOCR) $(STAMP_BROWSER) lint
 	$(BIN)/python -m pytest -q
 
 # The fast tier: no full-samples scan, no PyTorch, nothing marked slow (pyproject.toml markers).
-check: $(STAMP)
+check: $(STAMP) lint
 	$(BIN)/python -m pytest -q -m "not scan and not torch and not slow"
+
+# ruff with the rules in pyproject.toml (installed from requirements.lock, no network of its own)
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

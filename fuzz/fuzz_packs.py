@@ -33,7 +33,7 @@ def check(data: bytes) -> None:
         return
     cand = Candidates.from_packs([pack])
     cand.tesseract_languages()
-    (pack.language, pack.scripts, pack.countries, pack.iso639_1)
+    _ = (pack.language, pack.scripts, pack.countries, pack.iso639_1)  # every property must read
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ The committed seeds are what this script writes; rerun it after changing it.
 """
 from __future__ import annotations
 
-import io
 import json
 import re
 import shutil

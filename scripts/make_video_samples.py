@@ -39,7 +39,7 @@ import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Callable, Optional
 
 import av
 import cv2
@@ -248,7 +248,7 @@ def tokyo_slideshow() -> Video:
     ]
     frames: list[np.ndarray] = []
     texts: dict[str, Text] = {}
-    for k, (secs, (img, lines)) in enumerate(slides):
+    for _k, (secs, (img, lines)) in enumerate(slides):
         start = len(frames)
         frames += [img] * round(secs * fps)
         for text, lang in lines:

@@ -413,7 +413,7 @@ def build(n_per_class: int, seed: int, words, fonts, symbol_fonts) -> tuple[np.n
     names = list(CLASSES)
     rng, nrng = random.Random(seed), np.random.default_rng(seed)
     xs, ys = [], []
-    for ci, cls in enumerate(names):
+    for _ci, cls in enumerate(names):
         made = 0
         while made < n_per_class:
             s = sample(cls, words, fonts, rng, nrng, symbol_fonts)

@@ -75,7 +75,7 @@ def _session_model_dir(real: Path, into: Path) -> Path:
             missing.append(top)
     if missing:
         warnings.warn(f"{', '.join(missing)} not installed in {real} (run: clueextract models install, as "
-                      f"`make` does); tests assemble it into {into} on first use, once per session")
+                      f"`make` does); tests assemble it into {into} on first use, once per session", stacklevel=2)
     return into
 
 

@@ -125,7 +125,6 @@ def test_an_exported_omp_thread_limit_does_not_corrupt_whisper(tmp_path):
     worker thread budget exported OMP_THREAD_LIMIT=1). The budget no longer sets it, and
     a limit the user exported caps CTranslate2's threads instead."""
     import subprocess
-    import sys
 
     from conftest import CLI, ROOT, read_jsonl
 

@@ -30,7 +30,8 @@ def _code_strings(path: Path) -> list[str]:
             and id(n) not in docs]
 
 
-def _identity(config: ScanConfig = ScanConfig(packs=("en",))) -> dict:
+def _identity() -> dict:
+    config = ScanConfig(packs=("en",))
     return engines_identity(config, Candidates.from_packs(select(config.resolved_packs_dir(), config.packs)))
 
 

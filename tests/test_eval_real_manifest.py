@@ -7,7 +7,6 @@ folder is present and skipped, with the reason, where it is not.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
 from pathlib import Path

@@ -14,7 +14,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -257,7 +256,7 @@ def test_queue_search_and_filters(case):
     _login(client, token)
     q = client.get("/").text
     assert sorted(_rows(q)) == sorted(["bangkok_market", "berlin_shop", "speech_london",
-                                       f"evil_&lt;script&gt;alert(1)&lt;/script&gt;"])
+                                       "evil_&lt;script&gt;alert(1)&lt;/script&gt;"])
     assert _count(q, "pending") == 4 and _count(q, "confirmed") == 0
     assert "South-eastern Asia" in q and "Central Asia" in q  # desks of the top three countries
     search = {"สุขุมวิท": ["bangkok_market"], "sukhumvit": ["bangkok_market"],  # clue text, any case

@@ -95,7 +95,7 @@ class EvidenceModel:
         support: dict[str, list[tuple[float, _Group]]] = {}
         for cc, kinds in by_country.items():
             total, rows = 0.0, []
-            for kind, gs in kinds.items():
+            for _kind, gs in kinds.items():
                 gs.sort(key=lambda g: (-g.strength(p["repeat_bonus"]), g.best_clue["clue_id"]))
                 for i, g in enumerate(gs):
                     contrib = g.strength(p["repeat_bonus"]) * (p["same_kind_decay"] ** i)

@@ -254,7 +254,7 @@ def _timezone_clue(ifd0: Mapping[int, Any], exif_ifd: Mapping[int, Any]) -> Opti
     pairs = ((OFFSET_TIME_ORIGINAL, "OffsetTimeOriginal", DATETIME_ORIGINAL),
              (OFFSET_TIME, "OffsetTime", DATETIME),
              (OFFSET_TIME_DIGITIZED, "OffsetTimeDigitized", DATETIME_DIGITIZED))
-    for tag, name, date_tag in pairs:
+    for tag, name, date_tag in pairs:  # noqa: B007 (name is read after the loop breaks)
         raw = clean_text(_get(exif_ifd, tag), 16) or clean_text(_get(ifd0, tag), 16)
         minutes = parse_offset(raw)
         if minutes is None or raw is None:
