@@ -6,8 +6,9 @@ of item time, the scan's images/s (ingest, model loads and export included), and
 peak RSS of the OCR engine alone and of the scan process. Then runs the text
 language-ID comparison (benchmarks/langid_compare.py), the OCR engine benches (on the samples,
 and on eval/real's check part: the script-first router with every pack against the router before
-it with 21 packs, bench_ocr_real.py), audio and video benches, 1 vs 2 workers and Ray (bench_workers.py), the 10,000-file soak
-(bench_soak.py) and the review application on 1,000 series (bench_serve.py).
+it with 21 packs, bench_ocr_real.py), the fixed cost of a one-image scan, image and video cost per item
+and peak RSS per worker against issue 17's goals (bench_startup.py), audio and video benches,
+1 vs 2 workers and Ray (bench_workers.py), the 10,000-file soak (bench_soak.py) and the review application on 1,000 series (bench_serve.py).
 """
 from __future__ import annotations
 
@@ -94,7 +95,10 @@ def main() -> None:
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / "langid_compare.py")], check=False)
     # workers: 1 vs 2 local workers, RSS per worker, Ray overhead; soak: 10,000 generated files, RSS flat
     # serve: the review application on 1,000 series and 50,000 generated clues (page p95, a decision)
-    for extra in ("bench_ocr_engines.py", "bench_ocr_real.py", "bench_audio.py", "bench_video.py", "bench_workers.py",
+    # startup: one-image scan wall, image median/p90 on eval/real's check part, video cost per second
+    # of footage and peak RSS per worker, each beside issue 17's goal
+    for extra in ("bench_startup.py", "bench_ocr_engines.py", "bench_ocr_real.py", "bench_audio.py", "bench_video.py",
+                  "bench_workers.py",
                   "bench_soak.py", "bench_serve.py"):
         print()
         subprocess.run([sys.executable, str(ROOT / "benchmarks" / extra)], check=False)
