@@ -139,7 +139,7 @@ class Stage:
     name: str
     media: tuple[str, ...]
     kinds: tuple[str, ...]
-    settings: type
+    settings: type[Any]  # a settings dataclass with from_config(ScanConfig)
     version: str
     about: str
 

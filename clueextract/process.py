@@ -139,13 +139,13 @@ class Processor:
                                max_side=ocr.max_side)
         self.text = TextClueExtractor(list(cand.languages), list(cand.regions), backend=text.langid_backend,
                                       packs=cand.packs, model_dir=default_model_dir())
-        self._audio = None
+        self._audio: Any = None  # the speech stage, built when the first audio or video item arrives
         self._steps = {"metadata": self._metadata, "ocr": self._ocr, "speech": self._speech}
         missing = set(pipeline.MEDIA_STEPS) - set(self._steps)
         assert not missing, f"stages in the table with no step here: {missing}"
 
     @property
-    def audio(self):
+    def audio(self) -> Any:
         if self._audio is None:
             from .audio.spans import SpanOptions
             from .audio.stage import AudioStage
@@ -165,8 +165,10 @@ class Processor:
         opened = False  # re-checked after processing only when it was verified and read
         inp: pipeline.InputSettings = self.settings["input"]
         try:
-            opener = _open_verified if data is None else _verified_bytes
-            with opener(job.abs_path if data is None else data, job.sha256, inp.max_file_bytes) as f:
+            source: _open_verified | _verified_bytes = (
+                _open_verified(job.abs_path, job.sha256, inp.max_file_bytes) if data is None
+                else _verified_bytes(data, job.sha256, inp.max_file_bytes))
+            with source as f:
                 opened = True
                 steps = pipeline.steps_for(job.media_type)
                 if not steps:
@@ -228,8 +230,8 @@ class Processor:
         from .video.frames import select_frames
         from .video.textmerge import merge
 
-        ocr: pipeline.OcrSettings = self.settings["ocr"]
-        sel = select_frames(f, max_frames=ocr.video_max_frames, threads=self.threads)
+        opts: pipeline.OcrSettings = self.settings["ocr"]
+        sel = select_frames(f, max_frames=opts.video_max_frames, threads=self.threads)
         stats = sel.stats.to_json()
         stats["selected"] = [fr.to_json() for fr in sel.frames]
         result.info["video"] = stats
@@ -338,19 +340,19 @@ class _open_verified:
 
     def __enter__(self) -> BinaryIO:
         fd = open_readonly(self.path)
-        self.f = os.fdopen(fd, "rb", buffering=CHUNK)
+        self.f = f = os.fdopen(fd, "rb", buffering=CHUNK)
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise EvidenceChanged("not a regular file any more")
         if st.st_size > self.limit:
             raise EvidenceChanged(f"file larger than the {self.limit} byte limit")
         h = hashlib.sha256()
-        for chunk in iter(lambda: self.f.read(CHUNK), b""):
+        for chunk in iter(lambda: f.read(CHUNK), b""):
             h.update(chunk)
         if h.hexdigest() != self.sha256:
             raise EvidenceChanged(f"content changed since it was hashed (SHA-256 now {h.hexdigest()}); not processed")
-        self.f.seek(0)
-        return self.f
+        f.seek(0)
+        return f
 
     def __exit__(self, *exc) -> None:
         if self.f is not None:
