@@ -49,7 +49,7 @@ from typing import Any, Iterable, Optional
 
 import phonenumbers
 import regex
-from phonenumbers import Leniency, PhoneNumberMatcher, PhoneNumberType, carrier, geocoder
+from phonenumbers import Leniency, PhoneNumberMatcher, PhoneNumberType
 
 from clueextract.countries import country_name, split_vote
 from clueextract.records import Clue, CountryVote, Source
@@ -224,6 +224,8 @@ def _international_clue(text: str, start: int, end: int, num: phonenumbers.Phone
     if region is None and len(sharing) == 1:
         region = sharing[0]
     votes: list[CountryVote] = []
+    from phonenumbers import carrier, geocoder  # their tables: ~0.4 s to import, only for a valid number
+
     place = geocoder.description_for_number(num, "en") if valid else ""
     if region and region != "001":
         weight = INTL_WEIGHT_VALID if valid else INTL_WEIGHT_POSSIBLE
