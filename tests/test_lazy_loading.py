@@ -124,3 +124,41 @@ def test_image_only_scan_loads_no_speech_torch_or_ray(tmp_path):
     loaded = set(out["modules"])
     assert {"rapidocr", "lingua", "spacy"} <= loaded  # it did run OCR, language ID and entities
     assert not loaded.intersection(NOT_FOR_IMAGES), sorted(loaded.intersection(NOT_FOR_IMAGES))
+
+
+_IMPORTS_AFTER = r"""
+import json, sys
+from clueextract.entities.precision import NameCheck
+from clueextract.text.base import TextContext
+from clueextract.text.phones import find_phones
+check = NameCheck([("de", ["Latn"]), ("ru", ["Cyrl"])])
+before = {m: m in sys.modules for m in ("wordfreq", "phonenumbers.geocoder", "phonenumbers.carrier")}
+clues = find_phones("Tel. +49 30 901820", TextContext(locator={}, language=None))
+from clueextract.entities.wordfreqs import zipf
+zipf("haus", "de")
+after = {m: m in sys.modules for m in before}
+print(json.dumps({"before": before, "after": after, "by_script": check.by_script,
+                  "geocoder": [c.extra.get("geocoder") for c in clues]}))
+"""
+
+
+def test_word_lists_and_phone_tables_load_on_first_use():
+    """A worker's matchers start without wordfreq and phonenumbers' geocoder/carrier tables;
+    the first lookup that needs them imports them."""
+    proc = subprocess.run([sys.executable, "-c", _IMPORTS_AFTER], capture_output=True, text=True, timeout=300,
+                          cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert not any(out["before"].values()), out["before"]
+    assert all(out["after"].values()), out["after"]
+    assert out["by_script"] == {"Latn": ["de"], "Cyrl": ["ru"]}
+    assert out["geocoder"] == ["Berlin"]
+
+
+def test_wordfreq_languages_as_wordfreq_lists_them():
+    import wordfreq
+
+    from clueextract.entities.wordfreqs import wordfreq_languages
+
+    assert wordfreq_languages() == frozenset(wordfreq.available_languages("small"))
+    assert {"de", "en", "ru", "ja"} <= wordfreq_languages()

@@ -12,8 +12,10 @@ its Chinese list being Simplified).
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import math
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Optional
 
 import regex
@@ -75,7 +77,20 @@ def home_languages(cc: str, min_percent: float) -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def wordfreq_languages() -> frozenset[str]:
-    return frozenset(_wordfreq().available_languages("small"))
+    """The languages of wordfreq's "small" lists, read from its data folder the way
+    wordfreq.available_languages("small") reads them, without importing wordfreq: the
+    matchers ask this when a worker starts, and the import (langcodes with it) costs about
+    0.3 s that a worker whose text holds no place or brand name never needs."""
+    spec = importlib.util.find_spec("wordfreq")
+    if spec is None or not spec.submodule_search_locations:
+        return frozenset(_wordfreq().available_languages("small"))
+    out = set()
+    for path in (Path(spec.submodule_search_locations[0]) / "data").glob("*.msgpack.gz"):
+        if not path.name.startswith("_"):
+            name, lang = path.name.split(".")[0].split("_")
+            if name == "small":
+                out.add(lang)
+    return frozenset(out)
 
 
 @lru_cache(maxsize=65536)
