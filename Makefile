@@ -44,9 +44,10 @@ test: $(STAMP_EASYOCR) $(STAMP_BROWSER) lint
 check: $(STAMP) lint
 	$(BIN)/python -m pytest -q -m "not scan and not torch and not slow"
 
-# ruff with the rules in pyproject.toml (installed from requirements.lock, no network of its own)
+# ruff and mypy with their settings in pyproject.toml (installed from requirements.lock; neither uses the network)
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

@@ -160,7 +160,8 @@ class CaseStore:
                 "INSERT INTO runs (started_at, status, tool_version, config_json, config_hash, engines_json, evidence_json)"
                 " VALUES (?, 'running', ?, ?, ?, ?, ?)",
                 (_now(), tool_version, _dumps(config), config_hash, _dumps(engines), _dumps(evidence)))
-            return int(cur.lastrowid)
+            assert cur.lastrowid is not None  # an INSERT sets it
+            return cur.lastrowid
 
     def finish_run(self, run_id: int, status: str, counts: dict) -> None:
         with self.transaction():
