@@ -11,6 +11,9 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from . import TOOL
+from .config import ScanConfig
+
+DEFAULTS = ScanConfig()  # the CLI's defaults are the configuration's, never repeated here
 
 # Plain (click) help: flags shown without a type ("--quiet", not "--quiet <bool>"), and help that
 # reads the same in a terminal, a pipe or a log.
@@ -36,14 +39,14 @@ def _fail(msg: str) -> None:
 def scan(
     evidence: List[Path] = typer.Argument(..., help="Files or folders to scan (read-only)."),
     case: Path = typer.Option(..., "--case", help="Case folder: case.sqlite, clues.jsonl, summary.md go here."),
-    packs: str = typer.Option("auto", "--packs", help="'auto' (all installed packs) or a list like th,ko,en."),
+    packs: str = typer.Option(",".join(DEFAULTS.packs), "--packs", help="'auto' (all installed packs) or a list like th,ko,en."),
     workers: Optional[int] = typer.Option(None, "--workers", min=1,
                                           help="Worker processes, each loading the models once (default 1); "
                                                "with --ray, Ray actors (default: one per 2 cluster CPUs)."),
     threads: Optional[int] = typer.Option(None, "--threads", min=1,
                                           help="Threads each worker gives OCR, speech and decoding (default: the "
                                                "cores this process may use, shared evenly between the workers)."),
-    series_by: str = typer.Option("folder", "--series-by", help="folder | none"),
+    series_by: str = typer.Option(DEFAULTS.series_by, "--series-by", help="folder | none"),
     known_hashes: List[Path] = typer.Option([], "--known-hashes",
                                             help="Known-hash list: Project VIC VICS JSON or ICSE-style CSV (repeatable). "
                                                  "Matching files are marked with the list's series and skipped."),
@@ -53,10 +56,10 @@ def scan(
     ray: Optional[str] = typer.Option(None, "--ray", help="Process on Ray: 'local' (a private Ray on this machine) "
                                                          "or HEAD:6379 of a cluster started with 'ray start --head'."),
     packs_dir: Optional[Path] = typer.Option(None, "--packs-dir", help="Folder of language packs."),
-    video_max_frames: int = typer.Option(60, "--video-max-frames", min=1, help="Most frames read (OCR) per video."),
-    ocr_engine: str = typer.Option("auto", "--ocr-engine",
+    video_max_frames: int = typer.Option(DEFAULTS.video_max_frames, "--video-max-frames", min=1, help="Most frames read (OCR) per video."),
+    ocr_engine: str = typer.Option(DEFAULTS.ocr_engine, "--ocr-engine",
                                    help="auto (RapidOCR boxes, each read by RapidOCR or Tesseract by script) | rapidocr | easyocr"),
-    asr_model: str = typer.Option("whisper-base", "--asr-model",
+    asr_model: str = typer.Option(DEFAULTS.asr_model, "--asr-model",
                                   help="Speech model: whisper-base, or a CTranslate2 Whisper folder name in the model directory."),
     quiet: bool = typer.Option(False, "--quiet", "-q",
                                help="Print nothing on success (errors still go to stderr; the exit status tells)."),
@@ -66,7 +69,7 @@ def scan(
     """Scan evidence into a case folder; re-running resumes where it stopped (also after Ctrl-C or kill -9)."""
     from .api import ScanError, check_paths
     from .api import scan as run_scan
-    from .config import ScanConfig
+    from .ocr import ENGINES
     from .packs import PackError, select
 
     if quiet and log_json:
@@ -74,8 +77,8 @@ def scan(
               "--quiet prints nothing")
     if series_by not in ("folder", "none"):
         _fail("--series-by must be 'folder' or 'none'")
-    if ocr_engine not in ("auto", "rapidocr", "easyocr"):
-        _fail("--ocr-engine must be auto, rapidocr or easyocr")
+    if ocr_engine not in ENGINES:
+        _fail(f"--ocr-engine must be {', '.join(ENGINES[:-1])} or {ENGINES[-1]}")
     try:
         check_paths(evidence, case)
     except ScanError as e:
@@ -390,11 +393,10 @@ def doctor() -> None:
 def _doctor_devices(t: Table) -> None:
     """Where Whisper and RapidOCR will run, and why (a GPU is used only when it works)."""
     from .audio import whisper
-    from .config import ScanConfig
     from .ocr.rapid import OCR_DEVICE_ENV, cuda_asked, onnx_device
 
     try:
-        device, compute, why = whisper.pick_device(whisper.resolve(ScanConfig().asr_model)[0])
+        device, compute, why = whisper.pick_device(whisper.resolve(DEFAULTS.asr_model)[0])
         t.add_row("ASR device", f"{device} {compute}", why)
     except Exception as e:  # a missing model is reported by its own row above
         t.add_row("ASR device", "[yellow]unknown[/yellow]", str(e))
