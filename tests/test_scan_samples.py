@@ -116,7 +116,12 @@ def test_exif_orientation_is_applied(by_path, manifest):
 
 
 def test_text_language_of_read_lines(by_path, manifest):
-    total, right, wrong = 0, 0, []
+    """Precision before recall (issue 15): a line's language may be left open where the script
+    is shared and the words do not decide it ('PA DAENG FRUIT SHOP', 'Soi Sukhumvit 11'), but a
+    language that is named must be right. Measured (2-core AMD EPYC, after 28e40e6): of 61
+    read lines of 2+ words, 38 named, 37 right ('内容量 500ml' named zh, not ja); before the
+    abstention rule, 55 of 62 right and every line named."""
+    total, named, wrong = 0, 0, []
     for entry in manifest["items"]:
         _, clues = by_path[entry["path"]]
         ocr = [c for c in clues if c["kind"] == "ocr_text"]
@@ -127,12 +132,14 @@ def test_text_language_of_read_lines(by_path, manifest):
             if not match:
                 continue
             total += 1
-            if match[0]["language"] == line["language"]:
-                right += 1
-            else:
+            if match[0]["language"] is None:
+                continue
+            named += 1
+            if match[0]["language"] != line["language"]:
                 wrong.append((line["text"], line["language"], match[0]["language"]))
     assert total >= 20
-    assert right / total >= 0.8, wrong  # measured 55 of 62 (0.89)
+    assert named >= 0.45 * total, (named, total)  # measured 38 of 61 (0.62)
+    assert len(wrong) <= 0.1 * named, wrong       # measured 1 of 38
 
 
 def test_phone_regions(by_path, manifest):
