@@ -9,7 +9,11 @@ MANIFEST.tsv (items whose content pins a country):
   countries without a vote weigh together), which set how sure the model is;
 - the `kind_factor` of every kind that voted on at least `--min-items` tune items, each pulled
   towards its hand-set value (a Gaussian prior on the log of the factor, `--prior` wide): the
-  tune part holds a few dozen pinned items, too few to set 20 trust factors on their own.
+  tune part holds a few dozen pinned items, too few to set 20 trust factors on their own. The
+  hand-set values live in the model file's `hand_set` block, so a refit starts from them and
+  not from the previous fit (no drift from fit to fit), and no fitted factor may exceed the
+  GPS factor (a GPS fix stays the most trusted evidence; GPS votes on too few tune items to be
+  fitted itself: one in 42).
 The objective is the mean negative log-probability of the truth country: its probability when it
 is ranked, else the `elsewhere` share divided by the ~200 countries without a vote. It is minimised
 by coordinate search over a multiplicative grid, a few sweeps. `repeat_bonus` and
@@ -69,6 +73,8 @@ def fit(items, base: dict, kinds: list[str], prior: float, sweeps: int = 4) -> t
             for f in GRID:
                 trial = json.loads(json.dumps(params))
                 value = round(current * f, 4)
+                if key == "kind_factor" and sub != "gps":
+                    value = min(value, base["kind_factor"].get("gps", value))
                 if sub:
                     trial[key][sub] = value
                 else:
@@ -95,8 +101,10 @@ def main() -> int:
     if not items:
         print("no scanned tune items with a truth country", file=sys.stderr)
         return 2
-    base = json.loads(DATA.read_text(encoding="utf-8"))
-    base.pop("fitted", None)
+    shipped = json.loads(DATA.read_text(encoding="utf-8"))
+    shipped.pop("fitted", None)
+    hand_set = shipped.get("hand_set") or dict(shipped["kind_factor"])
+    base = {**shipped, "kind_factor": {**shipped["kind_factor"], **hand_set}, "hand_set": hand_set}
     voted: dict[str, int] = {}
     for _, clues in items:
         for k in {c["kind"] for c in clues if c.get("countries")}:

@@ -187,7 +187,9 @@ def test_kind_factors_weigh_each_vote_and_the_shipped_model_trusts_gps_over_text
     assert _scores(body) == pytest.approx({"LA": 0.8 * 1.5, "TH": 0.8 * 0.6}, abs=1e-4)
     assert [r["country"] for r in body["countries"]] == ["LA", "TH"]
     shipped = EvidenceModel.default().kind_factor  # the documented order of trust, on the shipped data
-    assert shipped["gps"] > shipped["phone"] >= shipped["legal_form"] > shipped["text_language"] > 0
+    # the fit (scripts/fit_evidence_model.py) may raise a factor up to the GPS one, never past it
+    assert shipped["gps"] >= shipped["phone"] >= shipped["legal_form"] > shipped["text_language"] > 0
+    assert max(f for k, f in shipped.items() if k != "gps") <= shipped["gps"]
 
 
 def test_factor_zero_kinds_are_ignored_and_an_unknown_kind_counts_half():
