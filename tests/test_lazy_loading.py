@@ -162,3 +162,54 @@ def test_wordfreq_languages_as_wordfreq_lists_them():
 
     assert wordfreq_languages() == frozenset(wordfreq.available_languages("small"))
     assert {"de", "en", "ru", "ja"} <= wordfreq_languages()
+
+
+# ---- entity matchers built beside the worker's other work -------------------------------------
+LINES = ["Indomaret Jalan Sudirman Jakarta", "Big C Supercenter Rama IV", "Bäckerei Müller GmbH, München",
+         "Hop Inn, Sheffield Road", "Farmacia Tienda Calle 5 de Mayo, Ciudad de México"]
+
+
+def _clues(extractor, lines):
+    from clueextract.records import Clue, Source
+    from clueextract.text.base import TextContext
+
+    out, texts = [], []
+    for i, line in enumerate(lines):
+        ctx = TextContext(locator={"bbox": [0, i, 1, i + 1]}, language=None)
+        texts.append(Clue(kind="ocr_text", value=line, normalized=line.casefold(), confidence=0.9,
+                          source=Source("ocr", "test", None, None), locator=dict(ctx.locator)))
+        out += extractor.find(line, ctx)
+    out += extractor.finish_item(texts + out)
+    return [(c.kind, c.value, c.normalized, round(c.confidence, 4), [(v.country, round(v.weight, 4)) for v in c.countries])
+            for c in out]
+
+
+def test_entities_built_in_the_background_find_the_same():
+    from clueextract.entities.extract import EntityExtractor
+
+    packs = select(ROOT / "language_packs", ["auto"])
+    back = EntityExtractor(packs, background=True)
+    assert back._loading is not None and back._loading.name == "entities-load"
+    got = _clues(back, LINES)
+    assert back._loading is None  # the first find waited for it
+    assert got == _clues(EntityExtractor(packs), LINES)
+    assert {k for k, *_ in got} >= {"brand", "place"}
+
+
+def test_entities_refused_index_raises_at_first_use(tmp_path, monkeypatch):
+    """A brand index that fails its SHA-256 check stops the extractor: at construction when built
+    in place, at the first find when built in the background (never half-used)."""
+    import clueextract.entities.brands as brands
+    from clueextract.entities.extract import EntityExtractor
+    from clueextract.text.base import TextContext
+
+    tampered = tmp_path / "brands.json.gz"
+    tampered.write_bytes(brands.INDEX_PATH.read_bytes()[:-8] + b"\0" * 8)
+    monkeypatch.setattr(brands, "INDEX_PATH", tampered)
+    with pytest.raises(brands.BrandIndexError, match="SHA-256"):
+        EntityExtractor(())
+    back = EntityExtractor((), background=True)
+    with pytest.raises(brands.BrandIndexError, match="SHA-256"):
+        back.find("Indomaret", TextContext(locator={}, language=None))
+    with pytest.raises(brands.BrandIndexError):
+        back.finish_item([])

@@ -13,6 +13,7 @@ have their votes set aside, within the line here and across the lines of one sig
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Iterable, Optional
 
@@ -45,19 +46,55 @@ def _resolve_overlaps(clues: list[Clue]) -> list[Clue]:
 
 
 class EntityExtractor:
-    def __init__(self, packs: Iterable[Pack], model_dir: Optional[Path] = None):
-        from .brands import BrandMatcher
-        from .places import PlaceMatcher
+    """background=True: the brand and place matchers (their indexes: about 0.75 CPU s of a
+    worker's start) are built in a thread while the worker goes on (OCR of its first item runs
+    mostly outside the GIL); the first `find` or `finish_item` waits for them, and raises what
+    building them raised (a refused index)."""
+
+    def __init__(self, packs: Iterable[Pack], model_dir: Optional[Path] = None, background: bool = False):
         from .statistical import StatisticalNer, find_model
 
         packs = list(packs)
         self.terms = PackTermMatcher(packs)
-        self.brands = BrandMatcher(packs, report_global=True)  # global brands claim their span, then go
-        self.places = PlaceMatcher()
         self.names = NameCheck([(p.language, p.scripts) for p in packs]
                                + [(p.data["language"].get("iso639_3", ""), p.scripts) for p in packs])
         path = find_model(model_dir) if model_dir else None
         self.ner = StatisticalNer(path) if path else None
+        self._error: Optional[BaseException] = None
+        self._loading: Optional[threading.Thread] = None
+        if background:
+            self._loading = threading.Thread(target=self._load, args=(packs,), name="entities-load", daemon=True)
+            self._loading.start()
+        else:
+            self._load(packs)
+            self._ready()
+
+    def _load(self, packs: list[Pack]) -> None:
+        from .brands import BrandMatcher
+        from .places import PlaceMatcher
+
+        try:
+            self._brands = BrandMatcher(packs, report_global=True)  # global brands claim their span, then go
+            self._places = PlaceMatcher()
+        except BaseException as e:  # noqa: BLE001 - handed to the thread that uses the matchers
+            self._error = e
+
+    def _ready(self) -> None:
+        if self._loading is not None:
+            self._loading.join()
+            self._loading = None
+        if self._error is not None:
+            raise self._error
+
+    @property
+    def brands(self):  # type: ignore[no-untyped-def]
+        self._ready()
+        return self._brands
+
+    @property
+    def places(self):  # type: ignore[no-untyped-def]
+        self._ready()
+        return self._places
 
     def find(self, text: str, ctx: TextContext, speech: bool = False) -> list[Clue]:
         """Entity clues of one OCR line (speech=False) or transcript segment (speech=True):
@@ -91,6 +128,7 @@ class EntityExtractor:
     def finish_item(self, clues: list[Clue]) -> list[Clue]:
         """Item-level work that needs the whole item: foreign mentions whose name is on the
         next line of the same sign (set aside in place), then postal codes next to a matching place."""
+        self._ready()
         set_aside_across_lines(clues)
         texts = [c for c in clues if c.kind in ("ocr_text", "speech_segment")]
         return postal_clues(texts, clues)

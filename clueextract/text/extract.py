@@ -32,7 +32,7 @@ class TextClueExtractor:
         if entities:
             from ..entities.extract import EntityExtractor
 
-            self.entities = EntityExtractor(packs, model_dir)
+            self.entities = EntityExtractor(packs, model_dir, background=True)  # indexes load meanwhile
 
     def extract(self, text_clue: Clue, spoken_language: Optional[str] = None) -> list[Clue]:
         """Clues found in the text of `text_clue`; each is linked to it as its parent.
