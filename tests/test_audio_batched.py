@@ -146,14 +146,29 @@ def test_batch_size_and_a_second_run_change_nothing(stage, monkeypatch):
     assert _spans(first) == _spans(second) and _segments(first) == _segments(second)
     assert [(c.confidence, c.extra) for c in first.clues] == [(c.confidence, c.extra) for c in second.clues]
 
+    # on CPU chunks are encoded one at a time and decoded in batches (encode.encoder_batch);
+    # forced: every chunk encoded in one batch (the GPU path), then everything one at a time
+    monkeypatch.setattr(stage.encoder, "batch_size", 8)
+    together = _run(stage, SAMPLES / MARKET)
     monkeypatch.setattr(stage.transcriber, "opts", DecodingOptions(batch_size=1))
     monkeypatch.setattr(stage.encoder, "batch_size", 1)
     one = _run(stage, SAMPLES / MARKET)
-    assert _spans(one) == _spans(first) and _segments(one) == _segments(first)
-    for a, b in zip((c for c in one.clues if c.kind == "speech_segment"),
-                    (c for c in first.clues if c.kind == "speech_segment")):
-        assert abs(a.extra["avg_logprob"] - b.extra["avg_logprob"]) <= 1e-3
+    for other in (together, one):
+        assert _spans(other) == _spans(first) and _segments(other) == _segments(first)
+        for a, b in zip((c for c in other.clues if c.kind == "speech_segment"),
+                        (c for c in first.clues if c.kind == "speech_segment")):
+            assert abs(a.extra["avg_logprob"] - b.extra["avg_logprob"]) <= 1e-3
     assert _near(_spans(first), _truth(MARKET))
+
+
+def test_chunks_are_encoded_one_at_a_time_on_cpu_and_in_batches_on_a_gpu():
+    from types import SimpleNamespace
+
+    from clueextract.audio.encode import encoder_batch
+
+    assert encoder_batch(SimpleNamespace(model=SimpleNamespace(device="cpu")), 8) == 1
+    assert encoder_batch(SimpleNamespace(model=SimpleNamespace(device="cuda")), 8) == 8
+    assert encoder_batch(SimpleNamespace(model=SimpleNamespace(device="cuda")), 0) == 1
 
 
 def test_batch_size_is_not_part_of_the_configuration():

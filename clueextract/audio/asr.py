@@ -171,7 +171,7 @@ class Transcriber:
         """One pass at `beam_size` over every unit, windows of all units decoded together."""
         from faster_whisper.audio import pad_or_trim
 
-        from .encode import batched, encode_array, storage
+        from .encode import batched, encode_array, encoder_batch, storage
 
         m, o = self.model, self.opts
         fe = m.feature_extractor
@@ -185,7 +185,7 @@ class Transcriber:
             for j in active:
                 j.size = min(fe.nb_max_frames, j.content_frames - j.seek)
             fresh = [j for j in active if j.seek > 0 or j.unit.encoder_output is None]
-            for batch in batched(fresh, self.opts.batch_size):  # windows after the first, or units never encoded
+            for batch in batched(fresh, encoder_batch(m, o.batch_size)):  # windows after the first, or units never encoded
                 x = np.stack([pad_or_trim(j.features[:, j.seek:j.seek + j.size] if j.seek > 0
                                           else j.features[..., :fe.nb_max_frames]) for j in batch])
                 for j, enc in zip(batch, encode_array(m, x)):

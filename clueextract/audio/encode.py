@@ -9,8 +9,15 @@ encoder pass for language.
 Batching does not change results: CTranslate2 4.8.5 int8 on CPU gave bit-identical encoder
 outputs, tokens, scores and no-speech probabilities for 4 chunks encoded and decoded one by
 one or as one batch (measured here; benchmarks/bench_audio.py). What it saves is decoder
-time (4 greedy decodes: 1.4-1.6x faster as one batch on 2 shared cores); the encoder costs
-the same either way on CPU.
+time: 4 greedy decodes of 24 s of dense speech cost 1.90 CPU-s as one batch against 3.36 one
+by one (2 shared cores; a greedy step reads all decoder weights once for the whole batch).
+The encoder is the other way round on CPU: 4 padded passes cost 3.00 CPU-s as one batch
+against 2.35 one by one (fastest of 5; on a quieter moment 4.66 s against 2.89 s of wall),
+and detect_language on the stacked outputs 0.13 against 0.09 s per two chunks: a padded pass
+holds 1500 x 1500 attention scores per head, and a batch of them no longer fits the cache
+(one pass of 2000 frames costs 0.18 CPU-s, of 3000 frames 0.53-0.63). So on CPU chunks are
+encoded one at a time (encoder_batch), each chunk's languages read from its own output right
+away, and decoded in batches; on CUDA both go in batches.
 
 Encoder outputs are kept as host arrays ([1500, d] per chunk, 3 MB for base): a batch for
 the decoder or for detect_language is any subset of chunks, stacked. A CUDA model gets
@@ -41,6 +48,12 @@ def storage(array: np.ndarray):
     return ctranslate2.StorageView.from_array(np.ascontiguousarray(array))
 
 
+def encoder_batch(model, batch_size: int) -> int:
+    """Chunks per encoder call: one on CPU (batches cost more there, see above), batch_size on
+    a GPU."""
+    return max(1, batch_size) if getattr(model.model, "device", "cpu") != "cpu" else 1
+
+
 def encode_array(model, features: np.ndarray) -> np.ndarray:
     """Encoder output of a [batch, mels, 3000] feature array, as a host array."""
     return np.array(model.model.encode(storage(features), to_cpu=True))
@@ -50,7 +63,7 @@ class ChunkEncoder:
     def __init__(self, model, lid: LanguageIdentifier, batch_size: int):
         self.model = model          # faster_whisper.WhisperModel
         self.lid = lid
-        self.batch_size = batch_size
+        self.batch_size = encoder_batch(model, batch_size)  # chunks per encoder call
         self.passes = 0             # padded encoder passes so far (one per chunk)
 
     def encode(self, chunks: Iterable[Unit], slice_s: float = 0.0) -> None:
