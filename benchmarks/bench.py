@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from clueextract import TOOL  # noqa: E402
 from clueextract.config import ScanConfig  # noqa: E402
-from clueextract.export.records import iter_records  # noqa: E402
+from clueextract.export.published import iter_records  # noqa: E402
 from clueextract.media.image import decode_image  # noqa: E402
 from clueextract.ocr import make_engine  # noqa: E402
 from clueextract.process import thread_budget  # noqa: E402

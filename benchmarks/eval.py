@@ -38,7 +38,7 @@ from eval_metrics import (DIGITS, OcrText, expand_scripts, key_words, main_scrip
                           quantile, reliability)
 
 from clueextract.assess import assess  # noqa: E402
-from clueextract.export.records import iter_records  # noqa: E402
+from clueextract.export.published import iter_records  # noqa: E402
 from clueextract.store import CaseStore  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -25,7 +25,7 @@ import pytest
 from clueextract import TOOL
 from clueextract.export.csv_export import safe_cell
 from clueextract.export.summary_md import render_md
-from clueextract.export.records import iter_records
+from clueextract.export.published import iter_records
 from clueextract.export.summary_model import build_case_view, pct
 from clueextract.review import ReviewError, add_review
 from clueextract.store import CaseStore

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from clueextract.export.records import item_record
+from clueextract.export.published import item_record
 from clueextract.records import Clue, CountryVote, Source
 from clueextract.store import MIGRATIONS, SCHEMA_VERSION, CaseStore
 

@@ -10,7 +10,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from clueextract import TOOL
-from clueextract.export.records import iter_records
+from clueextract.export.published import iter_records
 from clueextract.export.summary_html import render_html, write_summary_html
 from clueextract.export.summary_md import md, render_md, write_summary_md
 from clueextract.export.summary_model import Limits, build_case_view

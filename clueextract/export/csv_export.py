@@ -21,7 +21,7 @@ from ..countries import country_name
 from ..regions import desk_for
 from ..review import series_state
 from ..store import CaseStore
-from .records import iter_records
+from .published import iter_records
 from .summary_model import TOP_RANKED
 
 CLUE_COLUMNS = ["series", "path", "item_id", "sha256", "md5", "clue_id", "kind", "value", "normalized", "confidence",

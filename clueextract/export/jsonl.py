@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..store import CaseStore
-from .records import iter_records
+from .published import iter_records
 
 
 def dump_jsonl(store: CaseStore, out: TextIO) -> None:

@@ -17,7 +17,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from ..store import CaseStore
-from .records import iter_records
+from .published import iter_records
 from .summary_model import CaseView, Limits, build_case_view, pct
 
 LIMITS = Limits(support=5, against=5, discounted=5, text=30, signals=30)

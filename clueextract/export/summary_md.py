@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Optional, TextIO
 
 from ..store import CaseStore
-from .records import iter_records
+from .published import iter_records
 from .summary_model import CaseView, ItemView, Limits, Quote, SeriesView, build_case_view, pct
 
 LIMITS = Limits(support=3, against=3, discounted=3, text=5, signals=6)

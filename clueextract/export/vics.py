@@ -44,7 +44,7 @@ from ..review import SeriesDecision, series_state
 from ..store import CaseStore
 from ..assess import assess
 from ..kinds import KEY_KINDS  # most place-specific first: the order key clues are listed in
-from .records import clue_record
+from .published import clue_record
 from .summary_model import pct
 
 CONTEXT_CASE = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/CUSTOM/$metadata#Cases"

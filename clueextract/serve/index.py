@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from ..countries import country_name
-from ..export.records import item_record, series_assessment, series_clues, series_records
+from ..export.published import item_record, series_assessment, series_clues, series_records
 from ..export.summary_model import Limits, SeriesView, build_case_view, kind_title, where
 from ..regions import desk_for
 from ..review import STATUSES, SeriesDecision, series_state

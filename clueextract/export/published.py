@@ -1,4 +1,7 @@
-"""Turn case-store rows into the published JSONL records (schema: clueextract/schema/clues.schema.json)."""
+"""Turn case-store rows into the published JSONL records (schema: clueextract/schema/clues.schema.json).
+
+Named "published" so that it is not taken for clueextract/records.py, the typed records the
+pipeline passes between stages (docs/ARCHITECTURE.md, "Where each concept lives")."""
 from __future__ import annotations
 
 import json
