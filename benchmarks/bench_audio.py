@@ -9,7 +9,10 @@ stage's chunk-pass chunks, window-pass chunks (win) and transcribed chunks (tr),
 whether its language spans match the truth (every span's language, edges within 2 s);
 plain's single language is shown beside. Ratios: of mean wall times, of the fastest of
 the --reps runs (the run least disturbed by other work on a shared CPU), and of CPU
-seconds of this process (both paths run in it).
+seconds of this process (both paths run in it). Below each set: where the CPU seconds go,
+per path (every CTranslate2 call counted by kind: padded 30 s encoder passes, unpadded
+window passes, detect_language, greedy and beam decoding; the rest is PyAV decoding, VAD,
+features and Python), and whether the stage gave the same clues on every rep.
 
 Sets, reported separately:
 - real: every recording in ../shared/realdev/aud and eval/real/aud (deduplicated by SHA-256;
@@ -49,6 +52,58 @@ from clueextract.records import ItemResult  # noqa: E402
 SAMPLES = ROOT / "samples_benign"
 REAL_DIRS = (ROOT.parent / "shared" / "realdev" / "aud", ROOT / "eval" / "real" / "aud")
 SWITCH_PARTS = ("xx_en_librivox_sense_sensibility_0870.wav", "xx_de_interview_missale_1962.mp3")
+
+
+class CallLog:
+    """Stands in for the CTranslate2 Whisper inside a WhisperModel: forwards everything,
+    and counts encode / detect_language / generate calls of the path now running, with their
+    batch items and CPU seconds (process time: both paths run in this process)."""
+
+    def __init__(self, inner):
+        self._inner = inner
+        self.path = "stage"
+        self.table: dict[tuple[str, str], list[float]] = {}
+
+    def __getattr__(self, name):
+        fn = getattr(self._inner, name)
+        if name not in ("encode", "generate", "detect_language"):
+            return fn
+
+        def counted(*args, **kw):
+            c = time.process_time()
+            out = fn(*args, **kw)
+            shape = tuple(args[0].shape)
+            if name == "encode":
+                kind = "encoder, padded 30 s" if shape[-1] >= 3000 else "encoder, unpadded window"
+            elif name == "detect_language":
+                kind = "detect_language"
+            else:
+                kind = f"decoder, beam {kw.get('beam_size', 1)}" if kw.get("beam_size", 1) > 1 else "decoder, greedy"
+            row = self.table.setdefault((self.path, kind), [0, 0, 0.0])
+            row[0] += 1
+            row[1] += shape[0]
+            row[2] += time.process_time() - c
+            return out
+        return counted
+
+    def report(self, cpu: dict[str, float]) -> None:
+        kinds = sorted({k for _, k in self.table})
+        print(f"  where the CPU s go (all reps): {'':22} {'stage calls/items/cpu s':>24} {'plain calls/items/cpu s':>24}")
+        for kind in kinds:
+            cells = []
+            for path in ("stage", "plain"):
+                n, items, sec = self.table.get((path, kind), [0, 0, 0.0])
+                cells.append(f"{n:5d} {items:5d} {sec:8.2f}" if n else f"{'-':>20}")
+            print(f"  {kind:54} {cells[0]:>24} {cells[1]:>24}")
+        rest = [cpu[p] - sum(v[2] for (q, _), v in self.table.items() if q == p) for p in ("stage", "plain")]
+        print(f"  {'rest (PyAV decoding, VAD, features, Python)':54} {rest[0]:24.2f} {rest[1]:24.2f}")
+        print(f"  {'total':54} {cpu['stage']:24.2f} {cpu['plain']:24.2f}")
+        self.table.clear()
+
+
+def _clues(res: ItemResult) -> list:
+    return [(c.kind, c.value, c.language, c.confidence, json.dumps(c.locator, sort_keys=True),
+             json.dumps(c.extra, sort_keys=True, default=str)) for c in res.clues]
 
 
 class _NoText:
@@ -152,11 +207,18 @@ def bench_set(title: str, stage: AudioStage, clips, reps: int) -> tuple[float, f
     print(f"{'clip':40} {'dur s':>6} {'stage s':>8} {'plain s':>8} {'ratio':>6} {'min r':>6} {'cpu r':>6} {'chunks':>6} "
           f"{'win':>4} {'tr':>3}  spans | plain | ok")
     tot_s = tot_p = cpu_s = cpu_p = min_s = min_p = 0.0
-    all_ok = True
+    all_ok = same = True
+    log = stage.model.model if isinstance(stage.model.model, CallLog) else None
     for path, truth in clips:
         ts, tp, c_s, c_p = [], [], 0.0, 0.0
+        outputs = []
         for _ in range(reps):
+            if log:
+                log.path = "stage"
             s, cs, res = run_stage(stage, path)
+            outputs.append(_clues(res))
+            if log:
+                log.path = "plain"
             p, cp, plain_langs = run_plain(stage.model, path)
             ts.append(s)
             tp.append(p)
@@ -167,6 +229,7 @@ def bench_set(title: str, stage: AudioStage, clips, reps: int) -> tuple[float, f
                  if c.kind == "spoken_language"]
         ok = truth(found) if callable(truth) else spans_ok([f[:3] for f in found], truth)
         all_ok &= ok
+        same &= all(o == outputs[0] for o in outputs)
         speech = res.info.get("speech", [])
         chunks = sum(s["chunks"] for s in speech)
         win = sum(s["window_pass_chunks"] for s in speech)
@@ -181,7 +244,9 @@ def bench_set(title: str, stage: AudioStage, clips, reps: int) -> tuple[float, f
               f"{chunks:6d} {win:4d} {tr:3d}  {shown} | {','.join(plain_langs)} | {'yes' if ok else 'NO'}", flush=True)
     print(f"{title} total: stage {tot_s:.2f} s, plain {tot_p:.2f} s, ratio {tot_s / tot_p:.2f} (goal <= 0.70); "
           f"fastest runs {min_s:.2f} s / {min_p:.2f} s = {min_s / min_p:.2f}; CPU s ratio {cpu_s / cpu_p:.2f}; "
-          f"all spans right: {'yes' if all_ok else 'NO'}")
+          f"all spans right: {'yes' if all_ok else 'NO'}; same clues on every rep: {'yes' if same else 'NO'}")
+    if log:
+        log.report({"stage": cpu_s, "plain": cpu_p})
     return tot_s, tot_p, all_ok
 
 
@@ -208,6 +273,7 @@ def main() -> None:
     args = ap.parse_args()
     cand = Candidates.from_packs(select(default_packs_dir(), ["auto"]))
     stage = AudioStage("whisper-base", list(cand.speech), thread_budget(1), DecodingOptions())
+    stage.model.model = CallLog(stage.model.model)  # one model for both paths, every call counted
     load0 = os.getloadavg()
     print(f"audio stage vs plain transcribe() - {stage.ident.engine}, {thread_budget(1)} threads, "
           f"load average at start {load0[0]:.1f} on {os.cpu_count()} CPUs (a shared machine: compare ratios)")
@@ -216,6 +282,7 @@ def main() -> None:
         warm = real[0][0] if real else SAMPLES / "speech_berlin/weather_report.flac"
         run_stage(stage, warm)  # both paths warm before anything is timed
         run_plain(stage.model, warm)
+        stage.model.model.table.clear()
         if args.profile:
             import cProfile
             import pstats
