@@ -40,7 +40,6 @@ Homebrew and /usr/local locations. Nothing is ever downloaded.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import threading
@@ -53,6 +52,8 @@ from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
 
 import numpy as np
+
+from .. import hashing
 
 KNOWN_TESSDATA = (
     "/usr/share/tesseract-ocr/5/tessdata",
@@ -118,11 +119,8 @@ def find_tessdata(explicit: Optional[str] = None) -> Optional[Path]:
 
 @lru_cache(maxsize=256)
 def _sha256(path: str, size: int, mtime_ns: int) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    """hashing.file_sha256, cached per (path, size, mtime): a traineddata is hashed once per process."""
+    return hashing.file_sha256(path)
 
 
 def file_sha256(path: Path) -> str:
