@@ -213,3 +213,14 @@ def test_entities_refused_index_raises_at_first_use(tmp_path, monkeypatch):
         back.find("Indomaret", TextContext(locator={}, language=None))
     with pytest.raises(brands.BrandIndexError):
         back.finish_item([])
+
+
+def test_driver_and_extractor_modules_do_not_import_spacy():
+    """The scan's driver reads the entity configuration (process.entities_identity) and a worker
+    imports the extractor without importing spaCy; the matchers' thread imports it."""
+    code = ("import sys; from clueextract.process import entities_identity; entities_identity(); "
+            "import clueextract.entities.extract, clueextract.entities.context, clueextract.entities.layout; "
+            "print('spacy' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().splitlines()[-1] == "False"

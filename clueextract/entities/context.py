@@ -17,7 +17,7 @@ from typing import Iterable
 import regex
 
 from ..records import Clue
-from .nlp import is_unspaced
+from .unspaced import is_unspaced
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "foreign_mention.json"
 DISCOUNTED_KINDS = frozenset({"place", "brand", "organization"})

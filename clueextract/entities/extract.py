@@ -23,7 +23,6 @@ from ..records import Clue
 from ..text.base import TextContext
 from .context import set_aside_foreign
 from .layout import set_aside_across_lines
-from .packterms import PackTermMatcher
 from .postal import postal_clues
 from .precision import NameCheck
 
@@ -46,16 +45,15 @@ def _resolve_overlaps(clues: list[Clue]) -> list[Clue]:
 
 
 class EntityExtractor:
-    """background=True: the brand and place matchers (their indexes: about 0.75 CPU s of a
-    worker's start) are built in a thread while the worker goes on (OCR of its first item runs
-    mostly outside the GIL); the first `find` or `finish_item` waits for them, and raises what
-    building them raised (a refused index)."""
+    """background=True: the pack-term, brand and place matchers (spaCy's import and the
+    indexes: about 1.3 CPU s of a worker's start) are built in a thread while the worker goes
+    on (OCR of its first item runs mostly outside the GIL); the first `find` or `finish_item`
+    waits for them, and raises what building them raised (a refused index)."""
 
     def __init__(self, packs: Iterable[Pack], model_dir: Optional[Path] = None, background: bool = False):
         from .statistical import StatisticalNer, find_model
 
         packs = list(packs)
-        self.terms = PackTermMatcher(packs)
         self.names = NameCheck([(p.language, p.scripts) for p in packs]
                                + [(p.data["language"].get("iso639_3", ""), p.scripts) for p in packs])
         path = find_model(model_dir) if model_dir else None
@@ -70,10 +68,12 @@ class EntityExtractor:
             self._ready()
 
     def _load(self, packs: list[Pack]) -> None:
-        from .brands import BrandMatcher
-        from .places import PlaceMatcher
+        try:  # (the imports too: spaCy comes with them, about 0.5 CPU s)
+            from .brands import BrandMatcher
+            from .packterms import PackTermMatcher
+            from .places import PlaceMatcher
 
-        try:
+            self._terms = PackTermMatcher(packs)
             self._brands = BrandMatcher(packs, report_global=True)  # global brands claim their span, then go
             self._places = PlaceMatcher()
         except BaseException as e:  # noqa: BLE001 - handed to the thread that uses the matchers
@@ -85,6 +85,11 @@ class EntityExtractor:
             self._loading = None
         if self._error is not None:
             raise self._error
+
+    @property
+    def terms(self):  # type: ignore[no-untyped-def]
+        self._ready()
+        return self._terms
 
     @property
     def brands(self):  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from functools import lru_cache
 
-import regex
+from .unspaced import is_unspaced  # noqa: F401  (re-exported: the matchers import it from here)
 
 
 def _import_spacy():
@@ -43,16 +43,9 @@ from spacy.language import Language  # noqa: E402
 
 ENGINE = f"spacy {spacy.__version__}"
 
-_UNSPACED = regex.compile(r"[\p{Script=Thai}\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}"
-                          r"\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]")
-
 
 @lru_cache(maxsize=1)
 def blank() -> Language:
     """The shared blank multi-language pipeline (tokenizer only)."""
     return spacy.blank("xx")
 
-
-def is_unspaced(text: str) -> bool:
-    """True when the text contains a script written without spaces between words."""
-    return _UNSPACED.search(text) is not None

@@ -38,13 +38,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from spacy.matcher import PhraseMatcher
+from .nlp import blank, is_unspaced  # first: spaCy imported without PyTorch where it can be
+from spacy.matcher import PhraseMatcher  # noqa: E402,I001
 
 from ..countries import country_name
 from ..packs import Pack
 from ..records import Clue, CountryVote, Source
 from ..text.base import TextContext
-from .nlp import blank, is_unspaced
 
 # pack list -> clue kind
 LISTS = {"address_terms": "address_term", "legal_forms": "legal_form", "dialect_markers": "dialect_marker"}
