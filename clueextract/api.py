@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable, Optional
 from . import TOOL
 from .config import ScanConfig
 from .deconflict.load import known_of, mark_item
+from .export import write_case_outputs
 from .ingest.hashing import hash_file
 from .ingest.sniff import sniff
 from .ingest.walk import Entry, series_for, walk
@@ -124,8 +125,6 @@ def _scan(paths: list[str], case: str | Path, config: ScanConfig, packs: list, p
         finally:
             report.counts = store.counts()
             store.finish_run(run_id, status, report.counts)
-            from .export import write_case_outputs
-
             report.outputs = write_case_outputs(store)
             if events:
                 events({"event": "run_end", "run_id": run_id, "status": status, "seen": report.seen,

@@ -13,6 +13,7 @@ import sqlite3
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Union
+from urllib.parse import quote
 
 from .records import CLUE_COLUMNS, Clue
 
@@ -66,7 +67,7 @@ MIGRATIONS: dict[int, list[Union[str, Callable[[sqlite3.Connection], None]]]] = 
 
 
 def _move_known_out_of_note(db: sqlite3.Connection) -> None:
-    from .deconflict.load import NOTE_PREFIX, split_note
+    from .deconflict.load import NOTE_PREFIX, split_note  # noqa: PLC0415 (+8 ms at import; only the migration of cases that hold the old note format)
 
     rows = db.execute("SELECT item_id, note FROM items WHERE substr(note, 1, ?) = ?",
                       (len(NOTE_PREFIX), NOTE_PREFIX)).fetchall()
@@ -319,8 +320,6 @@ def _open_read_only(path: Path, check_same_thread: bool) -> sqlite3.Connection:
 
 
 def _uri_path(path: Path) -> str:
-    from urllib.parse import quote
-
     return quote(str(path.resolve()), safe="/")
 
 

@@ -21,6 +21,7 @@ from ..countries import country_name
 from ..regions import desk_for
 from ..review import series_state
 from ..store import CaseStore
+from . import atomic_write
 from .published import iter_records
 from .summary_model import TOP_RANKED
 
@@ -58,8 +59,6 @@ def dump_csv(store: CaseStore, out: TextIO, what: str = "clues", bom: bool = Fal
 
 
 def write_csv(store: CaseStore, path: Path, what: str = "clues", bom: bool = False) -> None:
-    from . import atomic_write
-
     atomic_write(path, lambda f: dump_csv(store, f, what, bom), newline="")
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..store import CaseStore
+from . import atomic_write
 from .published import iter_records
 
 
@@ -15,6 +16,4 @@ def dump_jsonl(store: CaseStore, out: TextIO) -> None:
 
 def write_jsonl(store: CaseStore, path: Path) -> None:
     """Write atomically (temp file + rename) so a reader never sees half a file."""
-    from . import atomic_write
-
     atomic_write(path, lambda f: dump_jsonl(store, f))

@@ -17,6 +17,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from ..store import CaseStore
+from . import atomic_write
 from .published import iter_records
 from .summary_model import CaseView, Limits, build_case_view, pct
 
@@ -53,6 +54,4 @@ def dump_summary_html(store: CaseStore, out: TextIO) -> None:
 
 
 def write_summary_html(store: CaseStore, path: Path) -> None:
-    from . import atomic_write
-
     atomic_write(path, lambda f: dump_summary_html(store, f))

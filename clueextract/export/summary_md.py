@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Optional, TextIO
 
 from ..store import CaseStore
+from . import atomic_write
 from .published import iter_records
 from .summary_model import CaseView, ItemView, Limits, Quote, SeriesView, build_case_view, pct
 
@@ -210,7 +211,5 @@ def dump_summary_md(store: CaseStore, out: TextIO) -> None:
 
 
 def write_summary_md(store: CaseStore, path: Path) -> None:
-    from . import atomic_write
-
     atomic_write(path, lambda f: dump_summary_md(store, f))
 

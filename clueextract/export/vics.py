@@ -44,6 +44,7 @@ from ..review import SeriesDecision, series_state
 from ..store import CaseStore
 from ..assess import assess
 from ..kinds import KEY_KINDS  # most place-specific first: the order key clues are listed in
+from . import atomic_write
 from .published import clue_record
 from .summary_model import pct
 
@@ -190,6 +191,4 @@ def dump_vics(store: CaseStore, out: TextIO, form: str = DEFAULT_FORM) -> None:
 
 def write_vics(store: CaseStore, path: Path, form: str = DEFAULT_FORM) -> None:
     """Write the VICS 2.0 document atomically (temp file + rename)."""
-    from . import atomic_write
-
     atomic_write(path, lambda f: dump_vics(store, f, form))

@@ -38,7 +38,7 @@ def is_loopback(host: str) -> bool:
 
 def build(case_dir: str | Path, host: str = "127.0.0.1", token: Optional[str] = None, port: int = 0):
     """(ASGI application, token): the review application for one case behind the Guard."""
-    from .app import create_app
+    from .app import create_app  # noqa: PLC0415 (heavy: Starlette and Jinja2, +95 ms at import; loaded when the server is built)
 
     token = token or new_token()
     app = create_app(case_dir, token)
@@ -66,7 +66,7 @@ def serve(case_dir: str | Path, host: str = "127.0.0.1", port: int = 8765,
           say: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True)) -> None:
     """Run the review application until Ctrl-C. The address with the token goes to stdout (one
     line, for scripts), everything else through `say` (stderr)."""
-    import uvicorn
+    import uvicorn  # noqa: PLC0415 (heavy: +39 ms at import; only when serving)
 
     sock = bind(host, port)
     real_port = sock.getsockname()[1]

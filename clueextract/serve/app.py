@@ -13,6 +13,7 @@ template: text read from evidence is escaped wherever it appears.
 """
 from __future__ import annotations
 
+import sqlite3
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
@@ -129,8 +130,6 @@ def create_app(case_dir: str | Path, token: str) -> Starlette:
 
 def _record(case_dir: Path, series: str, country: str, decision: str, reviewer: str, note: str) -> None:
     """The one write the application makes: a decision, through the same path as `clueextract review`."""
-    import sqlite3
-
     try:
         store = CaseStore(case_dir)
     except (sqlite3.OperationalError, OSError) as e:

@@ -23,7 +23,7 @@ from typing import Any, Iterable, Optional
 from ..countries import country_name
 from ..export.published import item_record, series_assessment, series_clues, series_records
 from ..export.summary_model import Limits, SeriesView, build_case_view, kind_title, where
-from ..regions import desk_for
+from ..regions import desk_for, m49_name
 from ..review import STATUSES, SeriesDecision, series_state
 from ..store import CaseStore
 from ..text.langcountries import language_name
@@ -384,7 +384,5 @@ def _search(row: Row, needle: str) -> bool:
 
 
 def _desks(counts: Counter) -> list[tuple[str, str, int]]:
-    from ..regions import m49_name
-
     out = [(code, m49_name(code) or code, n) for code, n in counts.items()]
     return sorted(out, key=lambda d: d[1])
