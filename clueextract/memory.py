@@ -4,6 +4,7 @@ Both act only where the C library is glibc (Linux); elsewhere they are no-ops th
 """
 from __future__ import annotations
 
+import ctypes
 import os
 from typing import Any
 
@@ -24,8 +25,6 @@ def _libc() -> Any:
     global _LIBC
     if _LIBC is None:
         try:
-            import ctypes
-
             libc = ctypes.CDLL("libc.so.6")
             _LIBC = libc if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt") else False
         except OSError:

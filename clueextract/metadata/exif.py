@@ -28,6 +28,7 @@ import unicodedata
 from datetime import datetime
 from typing import Any, Mapping, Optional
 
+import PIL
 from PIL import Image
 
 from clueextract.countries import split_vote
@@ -155,7 +156,7 @@ def gps_point_clue(lat: float, lon: float, extra: dict[str, Any], locator: dict[
     """A `gps` clue for a point read from metadata (EXIF here, container tags in container.py):
     offline reverse geocoding, one strong vote for the country, no vote for 0,0 or open sea.
     origin names where the point was read, first words of the reason ("EXIF GPS")."""
-    from clueextract.geo import reverse
+    from clueextract.geo import reverse  # noqa: PLC0415 (+4 ms at import (the geo package); only photos with EXIF need it)
 
     value = f"{lat:.6f},{lon:.6f}"
     source = Source(stage="metadata", engine=f"reverse_geocoder {reverse.engine_version()}",
@@ -244,7 +245,7 @@ def _parse_datetime(text: Optional[str]) -> Optional[datetime]:
 
 
 def _timezone_clue(ifd0: Mapping[int, Any], exif_ifd: Mapping[int, Any]) -> Optional[Clue]:
-    from clueextract.geo import timezones
+    from clueextract.geo import timezones  # noqa: PLC0415 (+4 ms at import (the geo package); only photos with EXIF need it)
 
     dates = {
         DATETIME_ORIGINAL: _parse_datetime(clean_text(_get(exif_ifd, DATETIME_ORIGINAL), 32)),
@@ -287,8 +288,6 @@ def _timezone_clue(ifd0: Mapping[int, Any], exif_ifd: Mapping[int, Any]) -> Opti
 
 
 def _device_clue(ifd0: Mapping[int, Any], exif_ifd: Mapping[int, Any]) -> Optional[Clue]:
-    import PIL
-
     make, model = clean_text(_get(ifd0, MAKE)), clean_text(_get(ifd0, MODEL))
     if not make and not model:
         return None

@@ -7,6 +7,7 @@ vertical Hangul read rotated came out as noise).
 """
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 VERTICAL_RATIO = 1.5            # height / width from which a box is read as vertical text
@@ -14,8 +15,6 @@ VERTICAL_RATIO = 1.5            # height / width from which a box is read as ver
 
 def perspective_crop(image: np.ndarray, polygon: np.ndarray) -> np.ndarray:
     """The quadrilateral `polygon` (4 points, clockwise from top-left) warped to an upright rectangle."""
-    import cv2
-
     pts = np.asarray(polygon, dtype=np.float32).reshape(4, 2)
     w = max(1, int(round(max(np.linalg.norm(pts[0] - pts[1]), np.linalg.norm(pts[2] - pts[3])))))
     h = max(1, int(round(max(np.linalg.norm(pts[0] - pts[3]), np.linalg.norm(pts[1] - pts[2])))))

@@ -22,6 +22,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
+import cv2
 import numpy as np
 
 from ..config import default_model_dir
@@ -111,8 +112,8 @@ class EasyOcrEngine:
         max_side caps the detector's canvas (EasyOCR ``canvas_size``); recognition still
         reads the full-resolution pixels of each box."""
         try:
-            import easyocr
-            import torch
+            import easyocr  # noqa: PLC0415 (optional engine: the easyocr extra)
+            import torch  # noqa: PLC0415 (optional engine: the easyocr extra)
         except ImportError as e:
             raise EasyOcrUnavailable(f"EasyOCR engine not available: {e} "
                                      "(install it with: pip install 'clueextract[easyocr]')") from e
@@ -192,6 +193,4 @@ class EasyOcrEngine:
 
 
 def _to_grey(rgb: np.ndarray) -> np.ndarray:
-    import cv2
-
     return cv2.cvtColor(np.ascontiguousarray(rgb[:, :, :3]), cv2.COLOR_RGB2GRAY)

@@ -36,6 +36,7 @@ from importlib.metadata import version
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from ..models import spec, verified_path
 from .base import OcrLine
@@ -95,7 +96,7 @@ def onnx_device() -> str:
     if not cuda_asked():
         return "cpu"
     try:
-        import onnxruntime as ort
+        import onnxruntime as ort  # noqa: PLC0415 (heavy: onnxruntime, +22 ms at import)
 
         if "CUDAExecutionProvider" not in ort.get_available_providers():
             return "cpu"
@@ -133,7 +134,7 @@ class _ShrinkingSession:
     where the buffers live changes (tests/test_memory_release.py)."""
 
     def __init__(self, session: Any):
-        import onnxruntime as ort
+        import onnxruntime as ort  # noqa: PLC0415 (heavy: onnxruntime, +22 ms at import)
 
         self._session = session
         self._run_options = ort.RunOptions()
@@ -169,7 +170,7 @@ def _det_limited_rapidocr() -> Any:
     configured values (cfg.Det) are never changed. Both RapidOcrEngine.read and the
     router's detection (RapidOcrEngine.detect) go through here. One engine is used by one thread. Built on first use, as RapidOCR was imported
     before: importing it takes about 0.8 s (onnxruntime, OpenCV)."""
-    from rapidocr import RapidOCR
+    from rapidocr import RapidOCR  # noqa: PLC0415 (heavy: RapidOCR with onnxruntime and OpenCV, +0.4 to 0.8 s at import)
 
     class _DetLimitedRapidOCR(RapidOCR):
         max_det_upscale: float | None = MAX_DET_UPSCALE
@@ -205,7 +206,7 @@ def _det_limited_rapidocr() -> Any:
             """(text, score) per crop, recognised in batches of crops of similar width."""
             if not bgr_crops:
                 return []
-            from rapidocr.ch_ppocr_rec.typings import TextRecInput
+            from rapidocr.ch_ppocr_rec.typings import TextRecInput  # noqa: PLC0415 (heavy: rapidocr, loaded with RapidOCR above)
 
             out = self._load_rec_model()(TextRecInput(img=bgr_crops))
             return [(str(t), float(sc)) for t, sc in zip(out.txts, out.scores)]
@@ -266,8 +267,6 @@ class RapidOcrEngine:
         h, w = image_rgb.shape[:2]
         scale, img = 1.0, image_rgb
         if max(h, w) > self.max_side:
-            from PIL import Image
-
             scale = self.max_side / max(h, w)
             img = np.asarray(Image.fromarray(image_rgb).resize((max(1, round(w * scale)), max(1, round(h * scale)))))
         boxes = self._ocr.detect_boxes(np.ascontiguousarray(bounded_aspect(img)[:, :, ::-1]))
@@ -286,8 +285,6 @@ class RapidOcrEngine:
         scale = 1.0
         img = image_rgb
         if max(h, w) > self.max_side:
-            from PIL import Image
-
             scale = self.max_side / max(h, w)
             img = np.asarray(Image.fromarray(image_rgb).resize((max(1, round(w * scale)), max(1, round(h * scale)))))
         res = self._ocr(np.ascontiguousarray(bounded_aspect(img)[:, :, ::-1]))  # RapidOCR takes BGR arrays

@@ -112,7 +112,7 @@ class ScriptIdentifier:
     """The line-script classifier on onnxruntime (CPU), verified by SHA-256 before it loads."""
 
     def __init__(self, threads: int = 1):
-        import onnxruntime as ort
+        import onnxruntime as ort  # noqa: PLC0415 (heavy: onnxruntime, +19 ms at import)
 
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = max(1, threads)

@@ -130,7 +130,7 @@ def file_sha256(path: Path) -> str:
 
 def prepare_line(crop_rgb: np.ndarray, height: int = LINE_HEIGHT) -> Any:
     """Grayscale, dark text on a light ground, scaled to `height` px: the PIL image Tesseract gets."""
-    from PIL import Image, ImageOps
+    from PIL import Image, ImageOps  # noqa: PLC0415 (PIL: +7 ms at import; a scan's main process imports this module for find_tessdata only)
 
     img = Image.fromarray(np.ascontiguousarray(crop_rgb)).convert("L")
     if img.height != height and img.height > 0:
@@ -146,7 +146,7 @@ def prepare_line(crop_rgb: np.ndarray, height: int = LINE_HEIGHT) -> Any:
 
 def binarise(line: Any) -> Any:
     """The prepared grey line (PIL) thresholded by Otsu's method, dark text on white."""
-    from PIL import Image
+    from PIL import Image  # noqa: PLC0415 (PIL: +7 ms at import; a scan's main process imports this module for find_tessdata only)
 
     a = np.asarray(line)
     hist = np.bincount(a.ravel(), minlength=256).astype(np.float64)
@@ -172,7 +172,7 @@ class TesseractEngine:
                  line_height: int = LINE_HEIGHT, psm: int = PSM_RAW_LINE, max_loaded: int = MAX_LOADED_SPECS,
                  retry_below: float = RETRY_BELOW):
         try:
-            import tesserocr
+            import tesserocr  # noqa: PLC0415 (heavy: the Tesseract library, +12 ms at import; only when Tesseract reads)
         except ImportError as e:  # pragma: no cover - depends on the installation
             raise TesseractUnavailable(f"tesserocr is not installed: {e}") from e
         folder = find_tessdata(tessdata)
