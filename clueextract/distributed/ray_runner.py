@@ -29,8 +29,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ..process import Job, thread_budget
+from ..ingest.hashing import open_readonly
+from ..process import Job, Processor, thread_budget
 from ..records import ItemResult
+from ..workers.local import peak_rss_mb, prepare_worker
 from ..workers.queue import Outcome, WorkerError, WorkerStats
 from .ray_session import RayAuthError, RaySession, check_access
 
@@ -62,17 +64,12 @@ class ProcessorActor:
     module never imports ray or any model library)."""
 
     def __init__(self, payload: bytes, threads: int):
-        from ..process import Processor
-        from ..workers.local import prepare_worker
-
         prepare_worker(threads)
         config, cand = pickle.loads(payload)
         self.proc = Processor(config, cand, threads)
         self.host = os.uname().nodename
 
     def process(self, job: Job, data: Optional[bytes]) -> tuple[ItemResult, int, str, float]:
-        from ..workers.local import peak_rss_mb
-
         if data is None and not os.path.exists(job.abs_path):
             result = ItemResult(status="error", error=(
                 f"evidence not readable on Ray node {self.host}: {job.abs_path} (files over the ship-as-bytes "
@@ -105,7 +102,7 @@ class RayExecutor:
             raise
         except Exception as e:  # ConnectionError, timeouts, a version mismatch with the cluster
             raise WorkerError(f"cannot start or reach Ray at {opts.address!r}: {e}") from e
-        import ray
+        import ray  # noqa: PLC0415 (heavy: Ray, +250 ms at import; only --ray scans)
 
         self.ray = ray
         try:
@@ -157,8 +154,6 @@ class RayExecutor:
 
     def _bytes(self, job: Job) -> Optional[bytes]:
         """The file's bytes when small enough to ship (read-only, no link followed); else None."""
-        from ..ingest.hashing import open_readonly
-
         try:
             fd = open_readonly(job.abs_path)
         except OSError:
@@ -174,7 +169,7 @@ class RayExecutor:
             os.close(fd)
 
     def _came_up(self, f) -> None:
-        from ray.exceptions import RayError
+        from ray.exceptions import RayError  # noqa: PLC0415 (heavy: Ray, +250 ms at import; only --ray scans)
 
         a = next((a for a in self.actors if a.ready is f), None)
         if a is None:
@@ -187,7 +182,7 @@ class RayExecutor:
         a.ready = None
 
     def _collect(self, futures: list, out: list[Outcome]) -> None:
-        from ray.exceptions import RayError, RayTaskError
+        from ray.exceptions import RayError, RayTaskError  # noqa: PLC0415 (heavy: Ray, +250 ms at import; only --ray scans)
 
         for f in futures:
             a = next((a for a in self.actors if a.future is f), None)

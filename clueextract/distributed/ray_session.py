@@ -91,7 +91,7 @@ def _quiet_stderr() -> Iterator[None]:
 
 def _refresh_auth() -> None:
     """Make Ray in this process read RAY_AUTH_MODE / RAY_AUTH_TOKEN again (both are cached)."""
-    from ray._raylet import AuthenticationTokenLoader, Config
+    from ray._raylet import AuthenticationTokenLoader, Config  # noqa: PLC0415 (heavy: Ray, +250 ms at import; only --ray scans)
 
     Config.initialize("")
     AuthenticationTokenLoader.instance().reset_cache()
@@ -100,8 +100,8 @@ def _refresh_auth() -> None:
 def _client_auth(address: str) -> None:
     """Token mode for a driver that names an address: as set in RAY_AUTH_MODE, else on when a
     token is found. A token file that is named but unreadable stops here."""
-    from ray._raylet import AuthenticationTokenLoader
-    from ray.exceptions import AuthenticationError
+    from ray._raylet import AuthenticationTokenLoader  # noqa: PLC0415 (heavy: Ray, +250 ms at import; only --ray scans)
+    from ray.exceptions import AuthenticationError  # noqa: PLC0415 (heavy: Ray, +250 ms at import; only --ray scans)
 
     try:
         found = AuthenticationTokenLoader.instance().has_token(ignore_auth_mode=True)
@@ -132,8 +132,8 @@ def check_access(address: str) -> None:
                           f"--port={where[1]}` running there, and the port open to this machine?") from None
     os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     try:
-        from ray._raylet import InnerGcsClient
-        from ray.exceptions import AuthenticationError, RayError
+        from ray._raylet import InnerGcsClient  # noqa: PLC0415 (heavy: Ray, +250 ms at import; only --ray scans)
+        from ray.exceptions import AuthenticationError, RayError  # noqa: PLC0415 (heavy: Ray, +250 ms at import; only --ray scans)
     except ImportError as e:
         raise WorkerError(f"--ray needs the ray package ({e})") from None
     _client_auth(address)
@@ -173,14 +173,14 @@ class RaySession:
 
     def _open(self, address: str, num_cpus: int, object_store: int, temp_root: Optional[str]) -> None:
         os.environ["RAY_USAGE_STATS_ENABLED"] = "0"  # before Ray starts: no usage report is ever sent
-        import ray
+        import ray  # noqa: PLC0415 (heavy: Ray, +250 ms at import; only --ray scans)
 
         self.ray = ray
         quiet = dict(log_to_driver=False, logging_level="ERROR")  # stderr stays clean for --log-json
         if ray.is_initialized():
             return
         if address == "local":
-            from ray._private.authentication.authentication_token_generator import generate_new_authentication_token
+            from ray._private.authentication.authentication_token_generator import generate_new_authentication_token  # noqa: PLC0415 (heavy: Ray, +250 ms at import; only --ray scans)
 
             root = temp_root or os.environ.get("RAY_TMPDIR") or tempfile.gettempdir()
             self.temp_dir = tempfile.mkdtemp(prefix="ce-ray-", dir=root)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ..process import thread_budget
+from .local import InlineExecutor, ProcessExecutor
 from .queue import (MAX_LOST, CaseBusy, Executor, Outcome, QueueResult, WorkerError, WorkerStats, case_lock,
                     run_queue)
 
@@ -21,12 +22,10 @@ def open_executor(config, cand, items: int, ray: Optional[Any] = None) -> Execut
     evenly between workers (thread_budget) unless config.threads says how many each gets.
     `ray`: "local", a cluster address, or RayOptions."""
     if ray is not None:
-        from ..distributed.ray_runner import RayExecutor, RayOptions
+        from ..distributed.ray_runner import RayExecutor, RayOptions  # noqa: PLC0415 (+4 ms at import; only --ray scans)
 
         opts = ray if isinstance(ray, RayOptions) else RayOptions(address=str(ray))
         return RayExecutor(config, cand, opts, items)
-    from .local import InlineExecutor, ProcessExecutor
-
     workers = max(1, min(config.workers, items))
     threads = config.threads or thread_budget(workers)
     if workers == 1:

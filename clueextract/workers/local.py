@@ -41,7 +41,7 @@ def apply_thread_budget(threads: int) -> None:
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, str(threads))
     try:
-        import cv2
+        import cv2  # noqa: PLC0415 (optional: OpenCV may be absent)
 
         cv2.setNumThreads(threads)
     except Exception:  # OpenCV absent or built without a thread pool

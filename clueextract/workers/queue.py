@@ -171,7 +171,7 @@ class case_lock:
 
     def __enter__(self) -> "case_lock":
         try:
-            import fcntl
+            import fcntl  # noqa: PLC0415 (optional: POSIX only)
         except ImportError:  # not POSIX: no lock, stale claims are still given back at start
             return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
