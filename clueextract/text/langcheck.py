@@ -86,7 +86,7 @@ def fold(word: str) -> str:
 def common_words() -> dict[str, tuple[str, dict[str, float]]]:
     """language -> (script, {folded word: Zipf}) for the TOP_N most frequent words of every
     language wordfreq ships a list for whose words are mostly in one of SHARED_SCRIPTS."""
-    import wordfreq  # loaded on first use: only lines that reach the check need it
+    import wordfreq  # noqa: PLC0415 (heavy: +54 ms at import; only lines that reach the check need it)
 
     out: dict[str, tuple[str, dict[str, float]]] = {}
     for lang, path in sorted(wordfreq.available_languages("small").items()):

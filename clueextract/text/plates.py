@@ -34,6 +34,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
+import pycountry
+
 from clueextract.countries import country_name
 from clueextract.records import Clue, CountryVote, Source
 
@@ -64,8 +66,6 @@ class Format:
 @lru_cache(maxsize=1)
 def _stop_words() -> frozenset[str]:
     """First or last words that make a box a price or a label: ISO 4217 codes (pycountry) and the data's list."""
-    import pycountry
-
     d = json.loads(DATA.read_text(encoding="utf-8"))
     return frozenset(c.alpha_3 for c in pycountry.currencies) | frozenset(d["not_a_plate_words"])
 
