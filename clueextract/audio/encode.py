@@ -11,13 +11,15 @@ outputs, tokens, scores and no-speech probabilities for 4 chunks encoded and dec
 one or as one batch (measured here; benchmarks/bench_audio.py). What it saves is decoder
 time: 4 greedy decodes of 24 s of dense speech cost 1.90 CPU-s as one batch against 3.36 one
 by one (2 shared cores; a greedy step reads all decoder weights once for the whole batch).
-The encoder is the other way round on CPU: 4 padded passes cost 3.00 CPU-s as one batch
-against 2.35 one by one (fastest of 5; on a quieter moment 4.66 s against 2.89 s of wall),
-and detect_language on the stacked outputs 0.13 against 0.09 s per two chunks: a padded pass
-holds 1500 x 1500 attention scores per head, and a batch of them no longer fits the cache
-(one pass of 2000 frames costs 0.18 CPU-s, of 3000 frames 0.53-0.63). So on CPU chunks are
-encoded one at a time (encoder_batch), each chunk's languages read from its own output right
-away, and decoded in batches; on CUDA both go in batches.
+The encoder is the other way round on CPU: 4 padded passes took 1.25 s of wall (2.17 CPU-s)
+one by one against 1.68 s (2.65 CPU-s) as one batch on 2 threads, 2.22 against 2.51 s on one
+thread (fastest of 5, real Whisper base int8 here), and detect_language on stacked outputs
+cost 0.13 against 0.09 s per two chunks: a padded pass holds 1500 x 1500 attention scores
+per head, and a batch of them no longer fits the cache (one pass of 2000 frames costs
+0.18 CPU-s, of 3000 frames 0.53-0.63). So on CPU chunks are encoded one at a time
+(encoder_batch), each chunk's languages read from its own output right away, and decoded in
+batches; on CUDA both go in batches. On the real recordings of bench_audio this took the
+stage from 0.77 to 0.73 of a plain transcribe()'s wall time (same clues, interleaved runs).
 
 Encoder outputs are kept as host arrays ([1500, d] per chunk, 3 MB for base): a batch for
 the decoder or for detect_language is any subset of chunks, stacked. A CUDA model gets
