@@ -32,7 +32,7 @@ from typing import Iterable, Iterator, Sequence, TypeVar
 
 import numpy as np
 
-from .spans import LanguageIdentifier, Unit
+from .spans import SpokenLanguageIdentifier, Unit
 
 T = TypeVar("T")
 POSITIONS_PER_S = 50  # Whisper's encoder: 1500 positions for 30 s
@@ -62,7 +62,7 @@ def encode_array(model, features: np.ndarray) -> np.ndarray:
 
 
 class ChunkEncoder:
-    def __init__(self, model, lid: LanguageIdentifier, batch_size: int):
+    def __init__(self, model, lid: SpokenLanguageIdentifier, batch_size: int):
         self.model = model          # faster_whisper.WhisperModel
         self.lid = lid
         self.batch_size = encoder_batch(model, batch_size)  # chunks per encoder call

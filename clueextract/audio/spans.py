@@ -112,7 +112,7 @@ def make_units(buf: np.ndarray, buf_start: float, segments: list[dict], max_chun
     return units
 
 
-class LanguageIdentifier:
+class SpokenLanguageIdentifier:
     """Whisper language probabilities for a unit, restricted to candidate languages."""
 
     def __init__(self, model, candidates: list[str]):
@@ -240,7 +240,7 @@ def extend_spans(spans: list[Span], units: list[Unit]) -> None:
         spans[-1].add(u)
 
 
-def adjust_boundaries(lid: LanguageIdentifier, chunks: list[Unit], block, max_pause_s: float,
+def adjust_boundaries(lid: SpokenLanguageIdentifier, chunks: list[Unit], block, max_pause_s: float,
                       done: Optional[set] = None, look_s: float = 10.0, min_part_s: float = 1.5,
                       min_prob: float = 0.6) -> list[Unit]:
     """Move each language boundary to the pause where the new language really starts.
@@ -272,7 +272,7 @@ def adjust_boundaries(lid: LanguageIdentifier, chunks: list[Unit], block, max_pa
     return out
 
 
-def _first_part_in(lid: LanguageIdentifier, block, unit: Unit, language: str, *, from_end: bool, look_s: float,
+def _first_part_in(lid: SpokenLanguageIdentifier, block, unit: Unit, language: str, *, from_end: bool, look_s: float,
                    min_s: float, p: float) -> Optional[float]:
     """The pause of `unit` from which (from_end) or up to which its audio is `language`."""
     if from_end:

@@ -21,7 +21,7 @@ from .asr import DecodingOptions, Transcriber
 from .decode import RATE, DecodeReport, StreamInfo, blocks, probe
 from .chunks import Block
 from .encode import ChunkEncoder
-from .spans import (LanguageIdentifier, Span, SpanOptions, Unit, adjust_boundaries, chunk_is_sure, extend_spans,
+from .spans import (SpokenLanguageIdentifier, Span, SpanOptions, Unit, adjust_boundaries, chunk_is_sure, extend_spans,
                     language_runs, smooth)
 
 SPOKEN_STRENGTH = 0.35  # spoken language is a modest vote: diaspora, travellers and broadcasts are real
@@ -36,7 +36,7 @@ class AudioStage:
 
         verified_path("silero_vad_v6")  # the VAD file inside faster-whisper, checked before use
         self.model, self.ident = whisper.load(model_name, threads)
-        self.lid = LanguageIdentifier(self.model, candidates)
+        self.lid = SpokenLanguageIdentifier(self.model, candidates)
         self.transcriber = Transcriber(self.model, decoding)
         self.encoder = ChunkEncoder(self.model, self.lid, decoding.batch_size)
         self.spans = spans or SpanOptions()
