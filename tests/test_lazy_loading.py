@@ -3,6 +3,7 @@ cached forms of the read-only indexes give exactly what building them does. No t
 (benchmarks/bench_startup.py measures them)."""
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -189,11 +190,38 @@ def test_entities_built_in_the_background_find_the_same():
 
     packs = select(ROOT / "language_packs", ["auto"])
     back = EntityExtractor(packs, background=True)
-    assert back._loading is not None and back._loading.name == "entities-load"
-    got = _clues(back, LINES)
-    assert back._loading is None  # the first find waited for it
+    try:
+        assert back._loading is not None and back._loading.name == "entities-load"
+        got = _clues(back, LINES)
+        assert back._loading is None  # the first find waited for it
+    finally:
+        back._ready()
+        gc.unfreeze()  # the worker's freeze (gcpause.freeze_loaded), not wanted in the test process
     assert got == _clues(EntityExtractor(packs), LINES)
     assert {k for k, *_ in got} >= {"brand", "place"}
+
+
+_FREEZE = r"""
+import gc, json, sys
+from pathlib import Path
+from clueextract.entities.extract import EntityExtractor
+from clueextract.packs import select
+packs = select(Path("language_packs"), ["de"])
+in_place = EntityExtractor(packs)
+frozen_in_place = gc.get_freeze_count()
+worker = EntityExtractor(packs, background=True)
+worker.finish_item([])
+print(json.dumps([frozen_in_place, gc.get_freeze_count(), gc.isenabled()]))
+"""
+
+
+def test_worker_indexes_frozen_out_of_the_collector():
+    """Built for a worker (background), the loaded indexes go to the collector's permanent
+    generation; built in place (tests, tools) nothing is frozen; the collector stays on."""
+    proc = subprocess.run([sys.executable, "-c", _FREEZE], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    in_place, worker, enabled = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert in_place == 0 and worker > 100_000 and enabled
 
 
 def test_entities_refused_index_raises_at_first_use(tmp_path, monkeypatch):

@@ -22,6 +22,7 @@ from ..kinds import SPAN_PRIORITY
 from ..records import Clue
 from ..text.base import TextContext
 from .context import set_aside_foreign
+from .gcpause import freeze_loaded
 from .layout import set_aside_across_lines
 from .postal import postal_clues
 from .precision import NameCheck
@@ -48,7 +49,8 @@ class EntityExtractor:
     """background=True: the pack-term, brand and place matchers (spaCy's import and the
     indexes: about 1.3 CPU s of a worker's start) are built in a thread while the worker goes
     on (OCR of its first item runs mostly outside the GIL); the first `find` or `finish_item`
-    waits for them, and raises what building them raised (a refused index)."""
+    waits for them, and raises what building them raised (a refused index). Then the objects
+    alive are frozen out of the garbage collector's walks (gcpause.freeze_loaded: a worker's)."""
 
     def __init__(self, packs: Iterable[Pack], model_dir: Optional[Path] = None, background: bool = False):
         from .statistical import StatisticalNer, find_model
@@ -61,13 +63,14 @@ class EntityExtractor:
         self._error: Optional[BaseException] = None
         self._loading: Optional[threading.Thread] = None
         if background:
-            self._loading = threading.Thread(target=self._load, args=(packs,), name="entities-load", daemon=True)
+            self._loading = threading.Thread(target=self._load, args=(packs, True), name="entities-load",
+                                             daemon=True)
             self._loading.start()
         else:
             self._load(packs)
             self._ready()
 
-    def _load(self, packs: list[Pack]) -> None:
+    def _load(self, packs: list[Pack], freeze: bool = False) -> None:
         try:  # (the imports too: spaCy comes with them, about 0.5 CPU s)
             from .brands import BrandMatcher
             from .packterms import PackTermMatcher
@@ -76,6 +79,8 @@ class EntityExtractor:
             self._terms = PackTermMatcher(packs)
             self._brands = BrandMatcher(packs, report_global=True)  # global brands claim their span, then go
             self._places = PlaceMatcher()
+            if freeze:
+                freeze_loaded()  # a worker's indexes: out of the collector's walks (gcpause.py)
         except BaseException as e:  # noqa: BLE001 - handed to the thread that uses the matchers
             self._error = e
 
