@@ -159,8 +159,8 @@ class Transcriber:
 
     def _tokenizer(self, language: str):
         if language not in self._tokenizers:
-            from faster_whisper.tokenizer import Tokenizer
-            from faster_whisper.transcribe import get_suppressed_tokens
+            from faster_whisper.tokenizer import Tokenizer  # noqa: PLC0415 (DecodingOptions is read on image scans: faster-whisper +560 ms)
+            from faster_whisper.transcribe import get_suppressed_tokens  # noqa: PLC0415 (as above)
 
             tok = Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual, task="transcribe",
                             language=language)
@@ -169,9 +169,9 @@ class Transcriber:
 
     def _decode_batch(self, items: list[tuple[Unit, str]], beam_size: int) -> list[list[Transcript]]:
         """One pass at `beam_size` over every unit, windows of all units decoded together."""
-        from faster_whisper.audio import pad_or_trim
+        from faster_whisper.audio import pad_or_trim  # noqa: PLC0415 (as above)
 
-        from .encode import batched, encode_array, encoder_batch, storage
+        from .encode import batched, encode_array, encoder_batch, storage  # noqa: PLC0415 (CTranslate2: speech only)
 
         m, o = self.model, self.opts
         fe = m.feature_extractor
@@ -214,7 +214,7 @@ class Transcriber:
 
     def _window(self, j: "_Job", result, beam_size: int) -> list[Transcript]:
         """Segments of one decoded window; advances j.seek (faster-whisper's rules)."""
-        from faster_whisper.transcribe import get_compression_ratio
+        from faster_whisper.transcribe import get_compression_ratio  # noqa: PLC0415 (as above: faster-whisper, speech only)
 
         m, o = self.model, self.opts
         tokens = result.sequences_ids[0]

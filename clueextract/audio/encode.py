@@ -30,7 +30,9 @@ from __future__ import annotations
 import math
 from typing import Iterable, Iterator, Sequence, TypeVar
 
+import ctranslate2
 import numpy as np
+from faster_whisper.audio import pad_or_trim
 
 from .spans import SpokenLanguageIdentifier, Unit
 
@@ -45,8 +47,6 @@ def batched(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 
 
 def storage(array: np.ndarray):
-    import ctranslate2
-
     return ctranslate2.StorageView.from_array(np.ascontiguousarray(array))
 
 
@@ -72,8 +72,6 @@ class ChunkEncoder:
         """Features, padded encoder output and language probabilities of every chunk; with
         slice_s, also the top language of each slice_s-long slice of a longer chunk's output
         (chunk.slices: list of (start_s, end_s, language, probability))."""
-        from faster_whisper.audio import pad_or_trim
-
         fe = self.model.feature_extractor
         todo = list(chunks)
         for batch in batched(todo, self.batch_size):

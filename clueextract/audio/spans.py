@@ -116,7 +116,7 @@ class SpokenLanguageIdentifier:
     """Whisper language probabilities for a unit, restricted to candidate languages."""
 
     def __init__(self, model, candidates: list[str]):
-        from faster_whisper.tokenizer import _LANGUAGE_CODES
+        from faster_whisper.tokenizer import _LANGUAGE_CODES  # noqa: PLC0415 (asr.py reads Unit from here on image scans)
 
         self.model = model
         supported = set(_LANGUAGE_CODES)

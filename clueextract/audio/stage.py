@@ -12,11 +12,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import BinaryIO, Iterator, Optional
 
+import av
 import numpy as np
+from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 from ..models import verified_path
 from ..records import Clue, ItemResult, Source
 from ..text.langcountries import countries_for_language
+from . import whisper
 from .asr import DecodingOptions, Transcriber
 from .decode import RATE, DecodeReport, StreamInfo, blocks, probe
 from .chunks import Block
@@ -30,10 +33,6 @@ SPOKEN_STRENGTH = 0.35  # spoken language is a modest vote: diaspora, travellers
 class AudioStage:
     def __init__(self, model_name: str, candidates: list[str], threads: int, decoding: DecodingOptions,
                  spans: Optional[SpanOptions] = None, block_s: float = 120.0, vad_min_silence_ms: int = 300):
-        from faster_whisper.vad import VadOptions
-
-        from . import whisper
-
         verified_path("silero_vad_v6")  # the VAD file inside faster-whisper, checked before use
         self.model, self.ident = whisper.load(model_name, threads)
         self.lid = SpokenLanguageIdentifier(self.model, candidates)
@@ -51,8 +50,6 @@ class AudioStage:
     def run(self, f: BinaryIO, result: ItemResult, text_extractor) -> None:
         """Every audio stream of the open file; problems are recorded, never raised, and
         clues found before a problem are kept."""
-        import av
-
         try:
             streams, fmt = probe(f)
         except av.FFmpegError as e:
@@ -158,8 +155,6 @@ class AudioStage:
 
     def _speech(self, f, st: StreamInfo, report: DecodeReport) -> Iterator[tuple[np.ndarray, float, list[dict]]]:
         """(buffer, its start time, VAD segments) per block; open speech at a block end is carried over."""
-        from faster_whisper.vad import get_speech_timestamps
-
         carry = np.empty(0, dtype=np.float32)
         carry_start = 0.0
         consumed = 0

@@ -78,7 +78,7 @@ def cuda_probe(folder: str) -> tuple[bool, str]:
 
 
 def cuda_devices() -> int:
-    import ctranslate2
+    import ctranslate2  # noqa: PLC0415 (doctor and the driver read device facts without loading CTranslate2, +100 ms)
 
     try:
         return ctranslate2.get_cuda_device_count()
@@ -124,7 +124,7 @@ def cpu_threads(threads: int) -> int:
 
 
 def load(name: str, threads: int, model_dir: Optional[Path] = None):
-    from faster_whisper import WhisperModel
+    from faster_whisper import WhisperModel  # noqa: PLC0415 (faster-whisper +560 ms: loaded when a model is)
 
     folder, sha = resolve(name, model_dir)
     device, compute, _ = pick_device(folder)
