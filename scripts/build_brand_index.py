@@ -64,8 +64,8 @@ the same library versions give a byte-identical file):
 An entry (brand, countries, wikidata) found under several categories keeps the first of
 them in sort order, preferring brands/* over operators/*.
 
-The script prints the file's SHA-256: put it into INDEX_SHA256 in
-clueextract/entities/brands.py (the loader refuses a file with another hash).
+The script prints the file's SHA-256: put it into BRAND_INDEX_SHA256 in
+clueextract/entities/pins.py (the loader refuses a file with another hash).
 
 Usage: .venv/bin/python scripts/build_brand_index.py [--tarball FILE] [--out PATH]
 Measured on the 2-core build machine (shared, load ~5): ~30 s wall (npm pack ~2 s, importing
@@ -475,7 +475,7 @@ def main() -> None:
         data, doc = build(tarball)
     args.out.write_bytes(data)
     print(f"wrote {args.out} ({len(data) / 1e6:.2f} MB gz) in {time.perf_counter() - t0:.1f} s")
-    print(f"SHA-256 {hashlib.sha256(data).hexdigest()}  (INDEX_SHA256 in clueextract/entities/brands.py)")
+    print(f"SHA-256 {hashlib.sha256(data).hexdigest()}  (BRAND_INDEX_SHA256 in clueextract/entities/pins.py)")
     print(json.dumps(doc["counts"], indent=1))
     if args.pack_report:
         print("\n".join(pack_report(doc)))

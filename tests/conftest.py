@@ -4,7 +4,7 @@ Also what keeps a run hermetic and sorts the tests into tiers:
 - `_hermetic` (session, autouse): HOME, the XDG folders and the fuzz scratch folder point into
   the session's temp dir; the model directory is the real one, read only (see there).
 - `_process_state` (every test, autouse): what an in-process scan changes in this process
-  (BLAS/OpenMP thread variables, OpenCV's thread count, Pillow's pixel limit) is put back.
+  (BLAS/OpenMP thread variables, OpenCV's thread count, Pillow's pixel limit, gc.freeze) is put back.
 - markers (pyproject.toml): `scan` for tests that need the full samples scan or another long
   end-to-end scan (given automatically to every test that uses one of SCAN_FIXTURES), `torch`
   (PyTorch / EasyOCR), `slow` (long but self-contained). `make check` runs the rest.
@@ -12,6 +12,7 @@ Also what keeps a run hermetic and sorts the tests into tiers:
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import shutil
@@ -153,6 +154,7 @@ def _process_state(_session_state) -> Iterator[None]:
         os.environ.clear()
         os.environ.update(before)
     _restore(_session_state)
+    gc.unfreeze()  # an in-process scan's worker freezes its indexes out of the collector's walks
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -252,3 +252,21 @@ def test_driver_and_extractor_modules_do_not_import_spacy():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_a_refused_index_stops_the_extractor_at_its_start(monkeypatch):
+    """The matchers are built in a background thread; the pinned index files are checked before
+    it starts, so a tampered brand index or gazetteer fails the worker's start (forced here by
+    pinning another hash), not each item's text later."""
+    from clueextract.entities import extract, gazetteer, pins
+    from clueextract.entities.brands import BrandIndexError
+    from clueextract.entities.gazetteer import GazetteerError
+
+    extract.verify_index_files()  # the shipped files pass
+    monkeypatch.setattr(pins, "BRAND_INDEX_SHA256", "0" * 64)
+    with pytest.raises(BrandIndexError, match="SHA-256"):
+        extract.EntityExtractor([], background=True)
+    monkeypatch.undo()
+    monkeypatch.setattr(gazetteer, "EXPECTED_SHA256", "0" * 64)
+    with pytest.raises(GazetteerError, match="SHA-256"):
+        extract.EntityExtractor([], background=True)

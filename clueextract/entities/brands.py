@@ -45,11 +45,12 @@ from clueextract.countries import country_name
 from clueextract.entities import brand_tables
 from clueextract.entities.gcpause import paused_gc
 from clueextract.entities.nlp import ENGINE as _SPACY, blank, is_unspaced
+from clueextract.entities.pins import BRAND_INDEX_PATH, BRAND_INDEX_SHA256, BrandIndexError
 from clueextract.records import Clue, CountryVote, Source
 from clueextract.text.base import TextContext
 
-INDEX_PATH = Path(__file__).resolve().parent.parent / "data" / "brands.json.gz"
-INDEX_SHA256 = "edbd125301d348b1f7f3ab03bb75bf1b18674b52a2652abf9b5b0401c6ae3cd3"
+INDEX_PATH = BRAND_INDEX_PATH      # pinned in pins.py, which a worker checks before building matchers
+INDEX_SHA256 = BRAND_INDEX_SHA256
 
 NSI_TOTAL = 0.6          # total vote of an NSI brand, split over its countries
 NSI_SHORT_TOTAL = 0.3    # ... for names of 3 characters (acronyms collide across countries)
@@ -92,10 +93,6 @@ def fold(text: str) -> str:
 def normalize_name(name: str) -> str:
     """The index key of a name: folded, lower case, single spaces (used by the build script too)."""
     return " ".join(fold(name).lower().split())
-
-
-class BrandIndexError(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)
