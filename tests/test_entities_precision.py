@@ -55,6 +55,7 @@ def names(clues: list[Clue]) -> list[tuple[str, str]]:
     ("我们明天在中間见面吧", "zh", "中間"),                         # Nakama, Fukuoka
     ("Okay, actually.", "en", "okay"),                          # Les Cayes, Haiti (a realdev clip)
     ("이 세부 정보 페이지는 모든 발언을 나열합니다.", "ko", "세부"),        # Cebu City (a realdev clip)
+    ("We got a recommendation for you on your delicious VA, LAMI, GDA, so...", "en", "LAMI"),  # Lami, Fiji
 ])
 def test_ordinary_words_in_speech_are_no_places_or_brands(tx, text, lang, word):
     assert speech(tx, text, lang) == [], word
@@ -137,6 +138,9 @@ def test_speech_is_stricter_than_signs(tx):
     assert speech(tx, "we drove through kettering", "en") == []  # lower case, a small town
     assert speech(tx, "We drove through Kettering", "en") != []
     assert speech(tx, "Bangk0k is hot", "en") == [] and sign(tx, "Bangk0k") != []  # no OCR repair in speech
+    # capitals in a transcript spell letters or an acronym: only a place of a million counts
+    assert speech(tx, "They flew to LAMI", "en") == [] and speech(tx, "They flew to Lami", "en") != []
+    assert speech(tx, "They flew to BANGKOK", "en") != []
 
 
 # -- the rules are data ------------------------------------------------------------------------

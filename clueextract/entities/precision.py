@@ -68,6 +68,7 @@ class SpeechRules:
     uncased_min_chars: int = 3
     uncased_min_prior: float = 300_000
     brand_min_chars: int = 4
+    allcaps_min_prior: float = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -307,6 +308,8 @@ class NameCheck:
         if _CASED.search(value):
             if c.kind != "place" and len(cand.key) < r.brand_min_chars:
                 return False
+            if c.kind == "place" and value.isupper() and len(value) > 1:
+                return prior >= r.allcaps_min_prior  # Whisper's capitals spell letters: "VA, LAMI, GDA"
             return any(ch.isupper() for ch in value) or prior >= r.min_prior_lowercase
         if c.kind == "place":
             return len(cand.key) >= r.uncased_min_chars or prior >= r.uncased_min_prior
