@@ -82,7 +82,11 @@ def test_the_same_names_did_match_before_the_check(tx):
                                   "SCS SROP", "DATE", "ast, men varför är ni inte med i melo",
                                   "Dichter, Filmemacher und Sänger kürten² die",
                                   "lich waren es sechzehn. Mit »Sie«, »Herr Bertin«, redete sie",
-                                  "Vorschlags. Die Gewinnerin, eine Frau Doris Kalka, schrieb über ihre"])
+                                  "Vorschlags. Die Gewinnerin, eine Frau Doris Kalka, schrieb über ihre",
+                                  # eval/real's check part: a pub's sign (Pool, a Congolese department),
+                                  # an OCR fragment of Vietnamese (Chía, Colombia), a Hindi fragment
+                                  # (Hama, Syria, by its Hindi alternate name), Tokyo in Hangul
+                                  "POOL", "Ngữ văn ChíA", "नोट! हमा यहाँ तेस, गोटा, लग्न लाउन, लहगा", "도쿄 여행"])
 def test_ordinary_words_on_signs_are_no_places_or_brands(tx, text):
     """OCR lines from the real images of ../shared/realdev (and the issue's phrases)."""
     assert sign(tx, text) == [], names(sign(tx, text))

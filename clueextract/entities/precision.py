@@ -36,6 +36,8 @@ import regex
 
 from ..records import Clue, CountryVote
 from ..text.base import TextContext
+from ..text.langcountries import country_languages
+from ..text.language import country_scripts
 from .gazetteer import normalize
 from .wordfreqs import home_languages, name_script, wordfreq_languages, zipf
 
@@ -129,6 +131,29 @@ class _Cand:
     words: int
     common: Optional[tuple[str, float]] = None   # (language, zipf) when an ordinary word
     weak: Optional[str] = None                   # a match that needs context whatever its frequency
+    exonym: Optional[str] = None                 # a place written in a script its country does not write
+
+
+_FRAGMENT_CASE = regex.compile(r"\p{Ll}\p{Lu}(?!\p{L})")
+
+
+def exonym(clue: Clue, value: str) -> Optional[str]:
+    """Why a place clue is a foreign name for the place, or None: written in a script other than
+    Latin that none of its countries writes ('हमा', a Hindi OCR fragment, is Hama in Syria's
+    Hindi alternate name; a Korean '도쿄' is Tokyo). Such a match is either noise in a local
+    script or a mention of a place abroad, never evidence that the text is there; it is dropped.
+    Country names are left to the mention rules (places.py), Latin to the other rules (pinyin
+    and romanised names are written everywhere)."""
+    if clue.kind != "place" or clue.extra.get("place_kind") == "country":
+        return None
+    script = name_script(value)
+    if script in (None, "Latn"):
+        return None
+    wanted = {"Hani", "Jpan"} if script in ("Hani", "Jpan") else {script}
+    ccs = sorted({v.country for v in clue.countries})
+    if not ccs or any(wanted & country_scripts(cc) for cc in ccs):
+        return None
+    return f"{script} script, which {', '.join(ccs)} does not write"
 
 
 class NameCheck:
@@ -228,6 +253,8 @@ class NameCheck:
             return "written in lower case in a line with capitals"
         if c.kind != "place":
             return None
+        if not speech and _FRAGMENT_CASE.search(value):
+            return "a word ending in one capital after small letters ('ChíA'): an OCR fragment"
         before = _WORD.findall(text[max(0, cand.start - 40):cand.start])[-2:]
         title = next((w for w in before if w.casefold().rstrip(".") in self.settings.person_titles), None)
         if title:
@@ -281,12 +308,15 @@ class NameCheck:
                     and _CASED.search(key):
                 cand.common = ("", 0.0)  # a three-letter name is an acronym of many things: needs a sign of a name
             cand.weak = self._weak_match(text, cand, prior or 0.0, speech)
+            cand.exonym = None if brand else exonym(c, value)
             cands[i] = cand
         out: list[Clue] = []
         for i, c in enumerate(clues):
             cand = cands.get(i)
             if cand is None:
                 out.append(c)
+            elif cand.exonym:
+                continue
             elif speech:
                 if self._speech_ok(text, cand):
                     out.append(c)
@@ -353,7 +383,11 @@ class NameCheck:
         capitalised = not _CASED.search(value) or value[:1].isupper()
         big_enough = c.kind != "place" or self.place_prior(c) >= r.standalone_min_prior
         rare_enough = cand.words > 1 or cand.common[1] < r.standalone_max_zipf  # "BOX" alone is a word
-        if r.rescue_by_standalone and capitalised and big_enough and rare_enough \
+        # alone on a line, a word of language L names a place where L is spoken ("Halle" in
+        # Germany), not one abroad: a pub's "POOL" is the English word, not the Congolese department
+        at_home = c.kind != "place" or not cand.common[0] or any(
+            cand.common[0] in country_languages(v.country) for v in c.countries)
+        if r.rescue_by_standalone and capitalised and big_enough and rare_enough and at_home \
                 and _standalone(text, cand.start, cand.end):
             return "it stands alone on its line"
         if c.kind != "place" and cand.words == 1 and len(cand.key) <= self.settings.short_brand_chars:

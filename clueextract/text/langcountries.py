@@ -132,6 +132,14 @@ def language_territories(code: str) -> tuple[tuple[str, float, Optional[str], fl
     return tuple(rows)
 
 
+@lru_cache(maxsize=512)
+def country_languages(cc: str) -> tuple[str, ...]:
+    """The languages for which `cc` qualifies by language_territories' rule (official status
+    with >= 1 % of speakers, or >= 10 % unofficial), sorted."""
+    return tuple(sorted(lang for lang, row in _language_table().items()
+                        if cc in row and any(c == cc for c, *_ in language_territories(lang))))
+
+
 def _reason(name: str, cc: str, share: float, status: Optional[str], n: int) -> str:
     pct = f"{share:.0f}%" if share >= 1 else "under 1%"
     tag = {"official": "an official language", "de_facto_official": "the de-facto official language",

@@ -42,7 +42,7 @@ from babel.core import get_global
 from clueextract.records import Clue, Source
 from clueextract.text.base import TextContext
 from clueextract.text.langcheck import box_conflict, doubt, strip_addresses
-from clueextract.text.langcountries import countries_for_language
+from clueextract.text.langcountries import countries_for_language, country_languages
 from clueextract.text.script import ENGINE as SCRIPT_ENGINE, script_counts, words_in_script
 
 MARKERS_FILE = Path(__file__).resolve().parent.parent / "data" / "language_markers.json"
@@ -124,6 +124,15 @@ def language_scripts(code: str) -> frozenset[str]:
         scripts.add("Hani")
     scripts.update(_EXTRA_SCRIPTS.get(code, ()))
     return frozenset(scripts)
+
+
+@lru_cache(maxsize=512)
+def country_scripts(cc: str) -> frozenset[str]:
+    """Scripts a country writes: those of its languages (langcountries.country_languages)."""
+    out: set[str] = set()
+    for lang in country_languages(cc):
+        out |= language_scripts(lang)
+    return frozenset(out)
 
 
 @lru_cache(maxsize=1)
