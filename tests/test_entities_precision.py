@@ -86,7 +86,8 @@ def test_the_same_names_did_match_before_the_check(tx):
                                   # eval/real's check part: a pub's sign (Pool, a Congolese department),
                                   # an OCR fragment of Vietnamese (Chía, Colombia), a Hindi fragment
                                   # (Hama, Syria, by its Hindi alternate name), Tokyo in Hangul
-                                  "POOL", "Ngữ văn ChíA", "नोट! हमा यहाँ तेस, गोटा, लग्न लाउन, लहगा", "도쿄 여행"])
+                                  "POOL", "Ngữ văn ChíA", "नोट! हमा यहाँ तेस, गोटा, लग्न लाउन, लहगा", "도쿄 여행",
+                                  "Empire"])
 def test_ordinary_words_on_signs_are_no_places_or_brands(tx, text):
     """OCR lines from the real images of ../shared/realdev (and the issue's phrases)."""
     assert sign(tx, text) == [], names(sign(tx, text))

@@ -387,6 +387,8 @@ class NameCheck:
         # Germany), not one abroad: a pub's "POOL" is the English word, not the Congolese department
         at_home = c.kind != "place" or not cand.common[0] or any(
             cand.common[0] in country_languages(v.country) for v in c.countries)
+        if c.kind != "place" and cand.words == 1 and cand.common[0]:
+            at_home = False  # one ordinary word alone on a sign is the word ('EMPIRE' in Hong Kong neon)
         if r.rescue_by_standalone and capitalised and big_enough and rare_enough and at_home \
                 and _standalone(text, cand.start, cand.end):
             return "it stands alone on its line"
