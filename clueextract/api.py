@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable, Optional
 from . import TOOL
 from .config import ScanConfig
 from .deconflict.load import known_of, mark_item
+from .hashing import file_sha256
 from .export import write_case_outputs
 from .ingest.hashing import hash_file
 from .ingest.sniff import sniff
@@ -107,7 +108,7 @@ def _scan(paths: list[str], case: str | Path, config: ScanConfig, packs: list, p
     try:
         cand = Candidates.from_packs(packs)
         engines = engines_identity(config, cand)
-        engines["packs"] = {p.code: hashlib.sha256(Path(p.path).read_bytes()).hexdigest() for p in packs}
+        engines["packs"] = {p.code: file_sha256(p.path) for p in packs}
         config_hash = config.config_hash(engines)
         run_id = store.begin_run(TOOL, config.result_affecting(), config_hash, engines,
                                  [Path(p).name for p in paths])

@@ -42,6 +42,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from clueextract.countries import country_name
+from clueextract.hashing import file_sha256
 from clueextract.entities import brand_tables
 from clueextract.entities.gcpause import paused_gc
 from clueextract.entities.nlp import ENGINE as _SPACY, blank, is_unspaced
@@ -440,7 +441,7 @@ def _skeleton(text: str) -> str:
 @lru_cache(maxsize=64)
 def _file_sha256(path: str) -> Optional[str]:
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        return file_sha256(path)
     except OSError:
         return None
 

@@ -32,7 +32,6 @@ Why this way:
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +41,7 @@ from .nlp import blank, is_unspaced  # first: spaCy imported without PyTorch whe
 from spacy.matcher import PhraseMatcher  # noqa: E402,I001
 
 from ..countries import country_name
+from ..hashing import file_sha256
 from ..packs import Pack
 from ..records import Clue, CountryVote, Source
 from ..text.base import TextContext
@@ -74,7 +74,7 @@ def _pack_languages(pack: Pack) -> tuple[str, ...]:
 
 
 def _pack_source(pack: Pack) -> Source:
-    sha = hashlib.sha256(Path(pack.path).read_bytes()).hexdigest()
+    sha = file_sha256(pack.path)
     return Source("text", f"language pack {pack.code}", Path(pack.path).name, sha)
 
 

@@ -14,6 +14,7 @@ import hashlib
 from pathlib import Path
 from typing import Optional
 
+from ..hashing import file_sha256
 from ..records import Clue, Source
 from ..text.base import TextContext
 
@@ -25,7 +26,7 @@ def tree_sha256(root: Path) -> str:
     for p in sorted(root.rglob("*")):
         if p.is_file():
             h.update(str(p.relative_to(root)).encode())
-            h.update(hashlib.sha256(p.read_bytes()).digest())
+            h.update(bytes.fromhex(file_sha256(p)))
     return h.hexdigest()
 
 
