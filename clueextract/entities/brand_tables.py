@@ -20,6 +20,7 @@ Tables (what BrandMatcher.find reads):
 from __future__ import annotations
 
 import gzip
+import io
 import hashlib
 import json
 from dataclasses import dataclass
@@ -86,8 +87,6 @@ def header(index_sha256: str, spacy_version: str) -> dict[str, Any]:
 
 def encode(tables: Tables, head: dict[str, Any]) -> bytes:
     """The file's bytes: gzip (mtime 0, no name) of sorted compact JSON; same input, same bytes."""
-    import io
-
     raw = json.dumps({"header": head, **tables.to_json()}, sort_keys=True, ensure_ascii=False,
                      separators=(",", ":")).encode()
     buf = io.BytesIO()

@@ -69,7 +69,7 @@ class EntityExtractor:
     alive are frozen out of the garbage collector's walks (gcpause.freeze_loaded: a worker's)."""
 
     def __init__(self, packs: Iterable[Pack], model_dir: Optional[Path] = None, background: bool = False):
-        from .statistical import StatisticalNer, find_model
+        from .statistical import StatisticalNer, find_model  # noqa: PLC0415 (statistical.py is light, but its NER model is optional; kept beside its only use)
 
         packs = list(packs)
         self.names = NameCheck([(p.language, p.scripts) for p in packs]
@@ -89,9 +89,9 @@ class EntityExtractor:
 
     def _load(self, packs: list[Pack], freeze: bool = False) -> None:
         try:  # (the imports too: spaCy comes with them, about 0.5 CPU s)
-            from .brands import BrandMatcher
-            from .packterms import PackTermMatcher
-            from .places import PlaceMatcher
+            from .brands import BrandMatcher  # noqa: PLC0415 (imports spaCy, ~0.5 CPU s: loaded in the matcher build thread)
+            from .packterms import PackTermMatcher  # noqa: PLC0415 (as above)
+            from .places import PlaceMatcher  # noqa: PLC0415 (as above)
 
             self._terms = PackTermMatcher(packs)
             self._brands = BrandMatcher(packs, report_global=True)  # global brands claim their span, then go

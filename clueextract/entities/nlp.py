@@ -7,6 +7,8 @@ from __future__ import annotations
 import sys
 from functools import lru_cache
 
+from ..config import default_model_dir
+from .statistical import find_model
 from .unspaced import is_unspaced  # noqa: F401  (re-exported: the matchers import it from here)
 
 
@@ -18,20 +20,17 @@ def _import_spacy():
     torch is let through when it is already loaded (EasyOCR) or a lab's statistical model
     sits in the model directory (it may be a transformer)."""
     if "torch" in sys.modules or _lab_model_present():
-        import spacy
+        import spacy  # noqa: PLC0415 (spaCy ~0.5 CPU s: only when a matcher is built)
         return spacy
     sys.modules["torch"] = None  # `import torch` raises ImportError: thinc records has_torch = False
     try:
-        import spacy
+        import spacy  # noqa: PLC0415 (as above)
     finally:
         del sys.modules["torch"]  # a later `import torch` (EasyOCR) works as usual
     return spacy
 
 
 def _lab_model_present() -> bool:
-    from ..config import default_model_dir
-    from .statistical import find_model
-
     try:
         return find_model(default_model_dir()) is not None
     except OSError:

@@ -43,7 +43,7 @@ def find_model(model_dir: Path) -> Optional[Path]:
 
 class StatisticalNer:
     def __init__(self, path: Path):
-        import spacy
+        import spacy  # noqa: PLC0415 (spaCy ~0.5 CPU s: only with an NER model)
 
         self.path = Path(path)
         self.sha256 = tree_sha256(self.path)

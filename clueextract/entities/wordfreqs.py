@@ -37,7 +37,7 @@ _WHOLE_KEY = frozenset({"ja", "ko", "zh"})  # wordfreq tokenizes these with MeCa
 
 @lru_cache(maxsize=1)
 def _wordfreq() -> Any:
-    import wordfreq
+    import wordfreq  # noqa: PLC0415 (wordfreq +54 ms: on first lookup)
 
     return wordfreq
 
@@ -46,8 +46,8 @@ def _wordfreq() -> Any:
 def _simplified_map() -> dict[int, str]:
     """wordfreq's own Traditional -> Simplified character map (its Chinese list is Simplified).
     Read from the data file directly: wordfreq.chinese imports jieba, which is not installed."""
-    import msgpack
-    from wordfreq.util import data_path
+    import msgpack  # noqa: PLC0415 (as above)
+    from wordfreq.util import data_path  # noqa: PLC0415 (as above)
 
     with gzip.open(data_path("_chinese_mapping.msgpack.gz")) as f:
         return msgpack.load(f, raw=False, strict_map_key=False)
@@ -57,7 +57,7 @@ def _simplified_map() -> dict[int, str]:
 def home_languages(cc: str, min_percent: float) -> frozenset[str]:
     """Languages of a country's own people (CLDR via babel): official, or spoken by at
     least `min_percent` % of the population."""
-    from babel.languages import get_territory_language_info
+    from babel.languages import get_territory_language_info  # noqa: PLC0415 (babel's territory table: on first use)
 
     out: set[str] = set()
     try:

@@ -169,7 +169,7 @@ class _Lingua:
     """One lingua detector per script group, built from that group's candidates only."""
 
     def __init__(self, preload: bool) -> None:
-        import lingua  # imported here: ~0.1 s, and only when this backend is chosen
+        import lingua  # noqa: PLC0415 (lingua ~0.1 s: only when this backend is chosen)
 
         self._lingua = lingua
         self._preload = preload
@@ -217,7 +217,7 @@ class _LangDetect:
     """langdetect with a private, seeded factory; candidates enforced by prior map."""
 
     def __init__(self) -> None:
-        from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+        from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory  # noqa: PLC0415 (langdetect: optional backend)
 
         self._factory = DetectorFactory()
         self._factory.load_profile(PROFILES_DIRECTORY)
@@ -237,7 +237,7 @@ class _LangDetect:
         return None  # its profiles load with the factory
 
     def rank(self, text: str, codes: tuple[str, ...]) -> list[tuple[str, float]]:
-        from langdetect.lang_detect_exception import LangDetectException
+        from langdetect.lang_detect_exception import LangDetectException  # noqa: PLC0415 (as above)
 
         prior = {raw: 1.0 for code in codes for raw in self._raw[code]}
         detector = self._factory.create()
