@@ -17,7 +17,7 @@ from .config import ScanConfig
 from .deconflict.load import known_of, mark_item
 from .hashing import file_sha256
 from .export import write_case_outputs
-from .ingest.hashing import hash_file
+from .ingest.hashing import hash_file, read_head
 from .ingest.sniff import sniff
 from .ingest.walk import Entry, series_for, walk
 from .packs import Candidates, select
@@ -164,6 +164,11 @@ def _ingest(store: CaseStore, paths: list[str], config: ScanConfig, config_hash:
                 continue
             sha256, md5, sha1, mime, media = old["sha256"], old["md5"], old["sha1"], old["mime"], old["media_type"]
             note = old["note"]
+            try:  # the content is sniffed again: this version may know a format the last one refused
+                s = sniff(read_head(entry.abs_path), entry.rel_path)
+                mime, media, note = s.mime, s.media_type, s.note
+            except OSError:
+                pass  # kept as stored; processing will report the file if it cannot be read
         else:
             try:
                 h = hash_file(entry.abs_path)

@@ -35,6 +35,26 @@ def test_changed_config_reprocesses(small_evidence, tmp_path):
 
 
 @pytest.mark.slow  # two in-process scans of three images (11-21 CPU s)
+def test_changed_config_sniffs_the_content_again(small_evidence, tmp_path):
+    """A file an earlier version refused as 'not a recognised media format' (an untagged MPEG-2.5
+    MP3, before ingest/sniff.py knew its frames) is looked at again when the configuration
+    changes, not kept as refused with its stored hashes. Forced here by writing the old
+    verdict into the store."""
+    case = tmp_path / "case"
+    scan([small_evidence], case=case)
+    name = sorted(p.name for p in small_evidence.iterdir())[0]
+    db = sqlite3.connect(case / "case.sqlite")
+    db.execute("UPDATE items SET media_type='other', mime='application/octet-stream', status='skipped', "
+               "error='unsupported content' WHERE path=?", (name,))
+    db.commit()
+    db.close()
+    again = scan([small_evidence], case=case, config=ScanConfig(ocr_min_confidence=0.6))
+    assert again.processed == 3
+    items = {r["path"]: r for r in read_jsonl(case / "clues.jsonl") if r["record"] == "item"}
+    assert items[name]["media_type"] == "image" and items[name]["status"] == "done", items[name]
+
+
+@pytest.mark.slow  # two in-process scans of three images (11-21 CPU s)
 def test_new_file_in_resumed_case_is_processed(small_evidence, tmp_path):
     case = tmp_path / "case"
     scan([small_evidence], case=case)

@@ -54,3 +54,21 @@ def hash_file(path: str) -> Hashes:
         return Hashes(s256.hexdigest(), md5.hexdigest(), s1.hexdigest(), size, head)
     finally:
         os.close(fd)
+
+
+def read_head(path: str) -> bytes:
+    """The first HEAD bytes, read-only as hash_file reads them: for sniffing a file again whose
+    hashes are known (a resumed scan under a new configuration)."""
+    fd = open_readonly(path)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError("not a regular file")
+        head = b""
+        while len(head) < HEAD:
+            b = os.read(fd, HEAD - len(head))
+            if not b:
+                break
+            head += b
+        return head
+    finally:
+        os.close(fd)
