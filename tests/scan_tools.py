@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -31,10 +32,18 @@ def make_evidence(base: Path) -> Path:
 
 def start_scan(evidence: Path, case: Path, *args: str, new_session: bool = False) -> subprocess.Popen:
     """`clueextract scan --log-json` in the background; its stderr is the event log.
-    new_session: its own process group, so a test can signal it the way a terminal does."""
+    new_session: its own process group, so a test can signal it the way a terminal does; its SIGINT
+    is set to the default first, since a test run started in the background of a non-interactive
+    shell (`.ci/run &`, nohup) passes SIGINT on ignored and Python then never raises
+    KeyboardInterrupt (the Ctrl-C test failed so once: the scan ran to the end and exited 0)."""
     return subprocess.Popen([sys.executable, "-m", "clueextract", "scan", str(evidence), "--case", str(case),
                              "--log-json", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"}, cwd=ROOT, start_new_session=new_session)
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"}, cwd=ROOT, start_new_session=new_session,
+                            preexec_fn=_default_sigint if new_session else None)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def events_of(lines: list[str]) -> list[dict]:
