@@ -123,6 +123,16 @@ def test_real_brands_on_signs_still_count(tx, text, country):
     assert [c.kind for c in found] == ["brand"] and country in {v.country for v in found[0].countries}
 
 
+def test_a_brand_beside_a_street_word_is_a_street(tx):
+    """The samples' Mexico City sign 'Av. Madero' was the Brazilian restaurant chain Madero: a
+    brand right after a capitalised street word, or right before one, names a street."""
+    for text in ("Av. Madero", "Calle Oxxo 12", "Jollibee Drive", "Jl. Indomaret"):
+        assert [c for c in sign(tx, text) if c.kind != "place"] == [], (text, names(sign(tx, text)))
+    for text, brand in (("Madero", "Madero"), ("Restaurante Madero", "Madero"), ("OXXO", "Oxxo"),
+                        ("Indomaret Jl. Sudirman", "Indomaret"), ("Jollibee Drive-Thru open 24h", "Jollibee")):
+        assert [c.normalized for c in sign(tx, text) if c.kind == "brand"] == [brand], (text, names(sign(tx, text)))
+
+
 def test_a_common_name_on_a_sign_counts_when_the_line_says_it_is_a_name(tx):
     halle = sign(tx, "06108 Halle (Saale)")
     assert names(halle) == [("Halle", "DE")]

@@ -88,6 +88,8 @@ class PrecisionSettings:
     inner_han_short_min_prior: float = 1_000_000
     short_alternate_chars: int = 3
     person_titles: frozenset[str] = frozenset()
+    street_words_before: frozenset[str] = frozenset()
+    street_words_after: frozenset[str] = frozenset()
     short_alternate_min_prior: float = 100_000
     place_suffixes: str = ""
     brand_common_zipf: float = 4.0
@@ -107,8 +109,9 @@ class PrecisionSettings:
         if "noun_capitalising_languages" in ocr:
             ocr["noun_capitalising_languages"] = tuple(ocr["noun_capitalising_languages"])
         speech = {k: v for k, v in d.get("speech", {}).items() if not k.startswith("_")}
-        if "person_titles" in plain:
-            plain["person_titles"] = frozenset(t.casefold() for t in plain["person_titles"])
+        for words in ("person_titles", "street_words_before", "street_words_after"):
+            if words in plain:
+                plain[words] = frozenset(t.casefold() for t in plain[words])
         return cls(**plain, ocr=OcrRules(**ocr), speech=SpeechRules(**speech),
                    language_aliases=dict(d.get("language_aliases", {})),
                    default_languages_by_script={k: tuple(v) for k, v in
@@ -132,6 +135,7 @@ class _Cand:
     common: Optional[tuple[str, float]] = None   # (language, zipf) when an ordinary word
     weak: Optional[str] = None                   # a match that needs context whatever its frequency
     exonym: Optional[str] = None                 # a place written in a script its country does not write
+    street: Optional[str] = None                 # a brand that is a street's name ('Av. Madero')
 
 
 _FRAGMENT_CASE = regex.compile(r"\p{Ll}\p{Lu}(?!\p{L})")
@@ -275,6 +279,20 @@ class NameCheck:
                 return "two Han characters inside a longer run"
         return None
 
+    def street_name(self, text: str, cand: _Cand) -> Optional[str]:
+        """Why a brand/organisation match is the name of a street, or None: a capitalised street
+        word stands right before it ('Av. Madero', 'Calle Oxxo') or right after it ('Primrose
+        Street'), with nothing but spaces and punctuation between (the words are data)."""
+        gap = self.settings.ocr.context_gap_chars
+        before = list(_WORD.finditer(text, max(0, cand.start - 20), cand.start))
+        after = _WORD.search(text, cand.end, min(len(text), cand.end + 20))
+        for m, words, where in ((before[-1] if before else None, self.settings.street_words_before, "after"),
+                                (after, self.settings.street_words_after, "before")):
+            if m is not None and m.group()[0].isupper() and m.group().casefold().rstrip(".") in words \
+                    and _near(text, cand.start, cand.end, m.start(), m.end(), gap):
+                return f"a street's name ({where} '{m.group()}')"
+        return None
+
     @staticmethod
     def _is_alternate(clue: Clue) -> bool:
         key = clue.extra.get("matched", "")
@@ -309,13 +327,14 @@ class NameCheck:
                 cand.common = ("", 0.0)  # a three-letter name is an acronym of many things: needs a sign of a name
             cand.weak = self._weak_match(text, cand, prior or 0.0, speech)
             cand.exonym = None if brand else exonym(c, value)
+            cand.street = self.street_name(text, cand) if brand else None
             cands[i] = cand
         out: list[Clue] = []
         for i, c in enumerate(clues):
             cand = cands.get(i)
             if cand is None:
                 out.append(c)
-            elif cand.exonym:
+            elif cand.exonym or cand.street:
                 continue
             elif speech:
                 if self._speech_ok(text, cand):
