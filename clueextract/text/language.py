@@ -195,7 +195,8 @@ class _Lingua:
         the load holds the GIL, so `Thread.start` itself returns only after it (1.2 s) and
         nothing runs beside it; the thread saves no time today, it only fixes when the load
         happens (at the worker's start, not inside the first item). A lingua that releases the
-        GIL while loading would make it overlap with the start's other work."""
+        GIL while loading would make it overlap with the start's other work; until then workers
+        do not warm (text/extract.py), and items with no line to identify never load lingua."""
         if len(codes) < 2 or codes in self._warming:
             return
         self.prepare(codes)
@@ -263,8 +264,8 @@ class LanguageIdentifier:
     candidates: ISO 639-1 codes the case may contain (from the active language packs);
     "zh" covers Simplified and Traditional. backend: "lingua" (default) or "langdetect".
     preload: load lingua's models now instead of on first use (steadier latency).
-    warm: scripts whose models start loading now in a background thread (a worker passes
-    ("Latn",): most OCR lines are Latin, and its 11 languages are the costly load)."""
+    warm: scripts whose models start loading now in a background thread (Latin's 11 languages
+    are the costly load; workers pass none while lingua holds the GIL as it loads, see _Lingua.warm)."""
 
     def __init__(self, candidates: Iterable[str], backend: str = "lingua", preload: bool = False,
                  warm: Iterable[str] = ()) -> None:
