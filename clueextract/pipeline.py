@@ -159,7 +159,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("text", ("image", "video", "audio"),
           ("text_language", "script", "place", "brand", "organization", "person", "phone", "domain", "email",
            "currency", "postal_code", "legal_form", "address_term", "dialect_marker", "registration_number",
-           "licence_plate"), TextSettings, "3",  # 2: places in a script their country does not write; 3: brands that name a street
+           # 2: places in a script their country does not write; 3: brands naming a street; 4: or another business
+           "licence_plate"), TextSettings, "4",
           "clues read from each text clue as it is produced, then once per item (finish_item)"),
 )
 

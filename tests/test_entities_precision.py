@@ -133,6 +133,15 @@ def test_a_brand_beside_a_street_word_is_a_street(tx):
         assert [c.normalized for c in sign(tx, text) if c.kind == "brand"] == [brand], (text, names(sign(tx, text)))
 
 
+def test_a_short_form_of_a_brand_inside_another_business_name_is_not_the_brand(tx):
+    """The samples' London sign 'Primrose Corner Shop' was Primrose School, a US kindergarten
+    chain, by its short form 'primrose': a line that goes on with another capitalised word names
+    another business. The brand's own next word, or nothing, keeps it."""
+    assert sign(tx, "Primrose Corner Shop") == [] and sign(tx, "Primrose - Corner Shop") == []
+    for text in ("Primrose School", "Primrose", "Primrose School of Learning"):
+        assert [c.normalized for c in sign(tx, text)] == ["Primrose School"], (text, names(sign(tx, text)))
+
+
 def test_a_common_name_on_a_sign_counts_when_the_line_says_it_is_a_name(tx):
     halle = sign(tx, "06108 Halle (Saale)")
     assert names(halle) == [("Halle", "DE")]

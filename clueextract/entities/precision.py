@@ -135,7 +135,7 @@ class _Cand:
     common: Optional[tuple[str, float]] = None   # (language, zipf) when an ordinary word
     weak: Optional[str] = None                   # a match that needs context whatever its frequency
     exonym: Optional[str] = None                 # a place written in a script its country does not write
-    street: Optional[str] = None                 # a brand that is a street's name ('Av. Madero')
+    street: Optional[str] = None                 # a brand that names a street or another business
 
 
 _FRAGMENT_CASE = regex.compile(r"\p{Ll}\p{Lu}(?!\p{L})")
@@ -327,7 +327,7 @@ class NameCheck:
                 cand.common = ("", 0.0)  # a three-letter name is an acronym of many things: needs a sign of a name
             cand.weak = self._weak_match(text, cand, prior or 0.0, speech)
             cand.exonym = None if brand else exonym(c, value)
-            cand.street = self.street_name(text, cand) if brand else None
+            cand.street = (self.street_name(text, cand) or _other_business(text, cand)) if brand else None
             cands[i] = cand
         out: list[Clue] = []
         for i, c in enumerate(clues):
@@ -463,6 +463,22 @@ def _near(text: str, s1: int, e1: int, s2: int, e2: int, gap: int) -> bool:
     else:
         return False
     return len(between) <= gap and not any(ch.isalnum() for ch in between)
+
+
+def _other_business(text: str, cand: _Cand) -> Optional[str]:
+    """Why a brand matched by a short form of its name is another business's name, or None: the
+    brand's name is longer than what matched ('Primrose' for Primrose School) and the line goes
+    on with a capitalised word that is not the brand's next word ('Primrose Corner Shop', a
+    London corner shop, is no US kindergarten chain)."""
+    full = normalize(str(cand.clue.extra.get("brand") or cand.clue.normalized or ""))
+    if not full.startswith(cand.key + " ") or cand.clue.extra.get("pack"):
+        return None
+    nxt = _WORD.match(text, len(text) - len(text[cand.end:].lstrip(" -:,")))
+    if nxt is None or not nxt.group()[0].isupper() or nxt.start() - cand.end > 3:
+        return None
+    if normalize(nxt.group()) == full[len(cand.key) + 1:].split(" ")[0]:
+        return None
+    return f"another business's name ('{text[cand.start:nxt.end()]}', not {cand.clue.extra.get('brand')})"
 
 
 def _standalone(text: str, start: int, end: int) -> bool:
