@@ -135,7 +135,7 @@ class _Cand:
     common: Optional[tuple[str, float]] = None   # (language, zipf) when an ordinary word
     weak: Optional[str] = None                   # a match that needs context whatever its frequency
     exonym: Optional[str] = None                 # a place written in a script its country does not write
-    street: Optional[str] = None                 # a brand that names a street or another business
+    other_name: Optional[str] = None             # a brand match that names a street or another business
 
 
 _FRAGMENT_CASE = regex.compile(r"\p{Ll}\p{Lu}(?!\p{L})")
@@ -284,14 +284,24 @@ class NameCheck:
         word stands right before it ('Av. Madero', 'Calle Oxxo') or right after it ('Primrose
         Street'), with nothing but spaces and punctuation between (the words are data)."""
         gap = self.settings.ocr.context_gap_chars
-        before = list(_WORD.finditer(text, max(0, cand.start - 20), cand.start))
-        after = _WORD.search(text, cand.end, min(len(text), cand.end + 20))
-        for m, words, where in ((before[-1] if before else None, self.settings.street_words_before, "after"),
-                                (after, self.settings.street_words_after, "before")):
-            if m is not None and m.group()[0].isupper() and m.group().casefold().rstrip(".") in words \
-                    and _near(text, cand.start, cand.end, m.start(), m.end(), gap):
+        for m, words, where in ((_word_before(text, cand, gap), self.settings.street_words_before, "after"),
+                                (_word_after(text, cand, gap), self.settings.street_words_after, "before")):
+            if m is not None and m.group()[0].isupper() and m.group().casefold().rstrip(".") in words:
                 return f"a street's name ({where} '{m.group()}')"
         return None
+
+    def other_business(self, text: str, cand: _Cand) -> Optional[str]:
+        """Why a brand matched by a short form of its name is another business's name, or None: the
+        brand's name is longer than what matched ('Primrose' for Primrose School) and the line goes
+        on with a capitalised word that is not the brand's next word ('Primrose Corner Shop', a
+        London corner shop, is no US kindergarten chain)."""
+        full = normalize(str(cand.clue.extra.get("brand") or cand.clue.normalized or ""))
+        if not full.startswith(cand.key + " ") or cand.clue.extra.get("pack"):
+            return None
+        nxt = _word_after(text, cand, self.settings.ocr.context_gap_chars)
+        if nxt is None or not nxt.group()[0].isupper() or normalize(nxt.group()) == full[len(cand.key) + 1:].split(" ")[0]:
+            return None
+        return f"another business's name ('{text[cand.start:nxt.end()]}', not {cand.clue.extra.get('brand')})"
 
     @staticmethod
     def _is_alternate(clue: Clue) -> bool:
@@ -327,14 +337,14 @@ class NameCheck:
                 cand.common = ("", 0.0)  # a three-letter name is an acronym of many things: needs a sign of a name
             cand.weak = self._weak_match(text, cand, prior or 0.0, speech)
             cand.exonym = None if brand else exonym(c, value)
-            cand.street = (self.street_name(text, cand) or _other_business(text, cand)) if brand else None
+            cand.other_name = (self.street_name(text, cand) or self.other_business(text, cand)) if brand else None
             cands[i] = cand
         out: list[Clue] = []
         for i, c in enumerate(clues):
             cand = cands.get(i)
             if cand is None:
                 out.append(c)
-            elif cand.exonym or cand.street:
+            elif cand.exonym or cand.other_name:
                 continue
             elif speech:
                 if self._speech_ok(text, cand):
@@ -465,20 +475,17 @@ def _near(text: str, s1: int, e1: int, s2: int, e2: int, gap: int) -> bool:
     return len(between) <= gap and not any(ch.isalnum() for ch in between)
 
 
-def _other_business(text: str, cand: _Cand) -> Optional[str]:
-    """Why a brand matched by a short form of its name is another business's name, or None: the
-    brand's name is longer than what matched ('Primrose' for Primrose School) and the line goes
-    on with a capitalised word that is not the brand's next word ('Primrose Corner Shop', a
-    London corner shop, is no US kindergarten chain)."""
-    full = normalize(str(cand.clue.extra.get("brand") or cand.clue.normalized or ""))
-    if not full.startswith(cand.key + " ") or cand.clue.extra.get("pack"):
-        return None
-    nxt = _WORD.match(text, len(text) - len(text[cand.end:].lstrip(" -:,")))
-    if nxt is None or not nxt.group()[0].isupper() or nxt.start() - cand.end > 3:
-        return None
-    if normalize(nxt.group()) == full[len(cand.key) + 1:].split(" ")[0]:
-        return None
-    return f"another business's name ('{text[cand.start:nxt.end()]}', not {cand.clue.extra.get('brand')})"
+def _word_before(text: str, cand: _Cand, gap: int) -> Optional[regex.Match]:
+    """The word right before the match (only spaces and punctuation between, at most `gap`), or None."""
+    words = list(_WORD.finditer(text, max(0, cand.start - 40), cand.start))
+    m = words[-1] if words else None
+    return m if m is not None and _near(text, cand.start, cand.end, m.start(), m.end(), gap) else None
+
+
+def _word_after(text: str, cand: _Cand, gap: int) -> Optional[regex.Match]:
+    """The word right after the match (only spaces and punctuation between, at most `gap`), or None."""
+    m = _WORD.search(text, cand.end)
+    return m if m is not None and _near(text, cand.start, cand.end, m.start(), m.end(), gap) else None
 
 
 def _standalone(text: str, start: int, end: int) -> bool:
