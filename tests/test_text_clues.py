@@ -237,6 +237,21 @@ def test_not_currency(text):
     assert find_currencies(text, TextContext()) == []
 
 
+def test_price_pattern_is_compiled_only_for_a_line_that_may_hold_a_price():
+    """A line with digits but none of the index's symbols or codes (a plate, a phone number) is
+    answered without compiling the price pattern; the spellings test misses no price: every
+    symbol, alias and code of the index, written before an amount, is still found."""
+    currency._pattern.cache_clear()
+    assert find_currencies("BMN AE 1209", TextContext()) == []
+    assert find_currencies("Tel 02 123 4567", TextContext()) == []
+    assert currency._pattern.cache_info().currsize == 0
+    data = currency._index().data
+    missed = [s for s in sorted(set(data["symbols"]) | set(data["aliases"]))
+              if not find_currencies(f"{s} 120", TextContext())]
+    assert not missed, missed[:10]
+    assert currency._pattern.cache_info().currsize == 1
+
+
 def test_index_records_versions_and_matches_installed_babel():
     data = json.loads(INDEX.read_text(encoding="utf-8"))
     assert data["babel_version"] == babel.__version__
