@@ -270,3 +270,27 @@ def test_a_refused_index_stops_the_extractor_at_its_start(monkeypatch):
     monkeypatch.setattr(gazetteer, "EXPECTED_SHA256", "0" * 64)
     with pytest.raises(GazetteerError, match="SHA-256"):
         extract.EntityExtractor([], background=True)
+
+
+_RAPIDOCR_IMPORT = r"""
+import json
+from omegaconf import OmegaConf
+before = OmegaConf.load
+from clueextract.ocr.rapid import _import_rapidocr
+RapidOCR = _import_rapidocr()
+from rapidocr.inference_engine.base import InferSession
+from rapidocr.utils import model_resolver
+print(json.dumps({"shared": InferSession.model_info is model_resolver._MODEL_CONFIG,
+                  "restored": OmegaConf.load is before,
+                  "routes": bool(model_resolver.MODEL_ROUTES), "again": _import_rapidocr() is RapidOCR}))
+"""
+
+
+def test_rapidocr_parses_its_model_table_once_and_omegaconf_is_given_back():
+    """RapidOCR's import parses default_models.yaml once (its two readers share the result);
+    OmegaConf.load is OmegaConf's own afterwards. (OCR results: the engine tests.)"""
+    proc = subprocess.run([sys.executable, "-c", _RAPIDOCR_IMPORT], capture_output=True, text=True, timeout=300,
+                          cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"shared": True, "restored": True, "routes": True,
+                                                                 "again": True}

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 from importlib.metadata import version
 from typing import Any
 
@@ -157,6 +158,39 @@ def _shrinking(model: Any) -> Any:
     return model
 
 
+def _import_rapidocr() -> Any:
+    """rapidocr's RapidOCR class, imported with its default_models.yaml parsed once.
+
+    Why: two of its modules (utils.model_resolver and inference_engine.base) each parse that
+    85 kB file with OmegaConf.load when imported, ~0.1 s apiece on this machine, out of a
+    0.5 s import; both only read it (model routes and download URLs, which the explicit model
+    paths here never reach). During the import OmegaConf.load hands a second load of the same
+    file the first one's result; afterwards it is OmegaConf's own again."""
+    if "rapidocr.main" in sys.modules:
+        from rapidocr import RapidOCR  # noqa: PLC0415 (imported already)
+
+        return RapidOCR
+    from omegaconf import OmegaConf  # noqa: PLC0415 (rapidocr's configuration library, imported by it anyway)
+
+    original = OmegaConf.load
+    parsed: dict[str, Any] = {}
+
+    def load_once(file_: Any) -> Any:
+        if not isinstance(file_, (str, os.PathLike)):
+            return original(file_)
+        key = os.path.realpath(file_)
+        if key not in parsed:
+            parsed[key] = original(file_)
+        return parsed[key]
+
+    OmegaConf.load = load_once  # type: ignore[method-assign]
+    try:
+        from rapidocr import RapidOCR  # noqa: PLC0415 (heavy: RapidOCR with onnxruntime and OpenCV, +0.4 to 0.8 s at import)
+    finally:
+        OmegaConf.load = original  # type: ignore[method-assign]
+    return RapidOCR
+
+
 @functools.cache
 def _det_limited_rapidocr() -> Any:
     """RapidOCR, subclassed so that its detector's limit is set per image by detector_limit
@@ -170,7 +204,7 @@ def _det_limited_rapidocr() -> Any:
     configured values (cfg.Det) are never changed. Both RapidOcrEngine.read and the
     router's detection (RapidOcrEngine.detect) go through here. One engine is used by one thread. Built on first use, as RapidOCR was imported
     before: importing it takes about 0.8 s (onnxruntime, OpenCV)."""
-    from rapidocr import RapidOCR  # noqa: PLC0415 (heavy: RapidOCR with onnxruntime and OpenCV, +0.4 to 0.8 s at import)
+    RapidOCR = _import_rapidocr()
 
     class _DetLimitedRapidOCR(RapidOCR):
         max_det_upscale: float | None = MAX_DET_UPSCALE
