@@ -47,3 +47,41 @@ def test_loaded_specs_are_bounded_and_a_dropped_spec_reads_the_same_when_reloade
     again = engine.read_line_detail(crop, "eng")
     assert (again.text, again.confidence) == (first.text, first.confidence)
     assert list(engine._apis) == ["tha+eng", "eng"]
+
+
+@pytest.mark.skipif(find_tessdata() is None, reason="no Tesseract traineddata installed (scripts/install_system_deps.sh --ocr)")
+@pytest.mark.parametrize("threads", [1, 2])
+def test_many_lines_load_each_spec_once_and_come_back_in_job_order(threads):
+    """An image whose boxes need more specs than stay loaded reads them spec after spec, so each
+    loads once (in box order, alternating specs with one kept loaded reloaded at every box);
+    the readings still come back in the jobs' order, each as reading it alone gives."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    def crop(text: str) -> np.ndarray:
+        img = Image.new("RGB", (420, 60), "white")
+        ImageDraw.Draw(img).text((10, 8), text, fill="black", font=ImageFont.load_default(size=36))
+        return np.asarray(img)
+
+    engine = TesseractEngine(["eng", "deu", "fra"], threads=threads, max_loaded=1)
+    loads: list[str] = []
+    real = engine._tesserocr
+
+    class Spy:  # the real tesserocr, with its API constructions counted
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def PyTessBaseAPI(self, **kw):  # noqa: N802 (tesserocr's name)
+            loads.append(kw["lang"])
+            return real.PyTessBaseAPI(**kw)
+
+    engine._tesserocr = Spy()
+    words = ["OPEN", "BROT", "PAIN", "SHOP", "WURST", "TABAC"]
+    jobs = [(crop(w), spec) for w, spec in zip(words, ["eng", "deu", "fra"] * 2)]
+    got = engine.read_many(jobs)
+    assert sorted(loads) == ["deu", "eng", "fra"]
+    assert [r.lang for r in got] == [spec for _, spec in jobs]
+    assert [w in r.text for w, r in zip(words, got)] == [True] * 6
+    alone = TesseractEngine(["eng", "deu", "fra"], threads=1)
+    assert [(r.text, r.confidence) for r in got] == [(a.text, a.confidence) for a in
+                                                      (alone.read_line_detail(c, s) for c, s in jobs)]
+    engine.close()

@@ -289,17 +289,23 @@ class TesseractEngine:
         by two threads at once."""
         jobs = list(jobs)
         specs = sorted({lang for _, lang in jobs})
+
+        def work(own: list[str]) -> dict[int, TessReading]:
+            # spec after spec, not in box order: the specs then load once each, however many
+            # the image needs beyond the MAX_LOADED_SPECS kept (a supermarket shelf's boxes
+            # needed 21 specs: 54 loads, 0.48 s, in box order)
+            return {n: self.read_line_detail(c, lang) for spec in own
+                    for n, (c, lang) in enumerate(jobs) if lang == spec}
+
         if self.threads == 1 or len(specs) < 2:
-            return [self.read_line_detail(c, lang) for c, lang in jobs]
+            out = work(specs)
+            return [out[n] for n in range(len(jobs))]
         load = {s: sum(lang == s for _, lang in jobs) for s in specs}
         bins: list[list[str]] = [[] for _ in range(min(self.threads, len(specs)))]
         for s in sorted(specs, key=lambda s: (-load[s], s)):          # largest first, to the lightest bin
             min(bins, key=lambda b: sum(load[x] for x in b)).append(s)
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="tesseract")
-
-        def work(own: list[str]) -> dict[int, TessReading]:
-            return {n: self.read_line_detail(c, lang) for n, (c, lang) in enumerate(jobs) if lang in own}
 
         out: dict[int, TessReading] = {}
         for part in self._pool.map(work, bins):
