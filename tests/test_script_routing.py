@@ -257,3 +257,17 @@ def test_rules_are_recorded_in_the_identity(rules_router):
     ident = rules_router.identity()
     assert ident["rules"] == RoutingRules().to_json()
     assert re.fullmatch(r"[0-9a-f]{64}", ident["script_id"]["sha256"])
+
+
+@NEEDS_TESSERACT
+def test_rule_second_pass_only_for_a_likely_script(rules_router):
+    """The binarised second pass of an unsure Tesseract reading is asked for where the box's script
+    is at least retry_min likely with the scripts _decide hands it (Thai's sibling Lao; Latin for
+    Vietnamese), and not for a script the classifier barely considers."""
+    th, vi = rules_router._by_script["Thai"].spec, rules_router._by_script["Viet"].spec
+    assert rules_router.rules.retry_min == 0.2
+    assert rules_router._retry(_decision({"Thai": 0.6, "Latn": 0.3}, ("", 0.0)), th)
+    assert not rules_router._retry(_decision({"Latn": 0.8, "Thai": 0.12}, ("", 0.0)), th)
+    assert rules_router._retry(_decision({"Latn": 0.7, "Thai": 0.12, "Laoo": 0.1}, ("", 0.0)), th)
+    assert rules_router._retry(_decision({"Latn": 0.8, "Viet": 0.15}, ("", 0.0)), vi)
+    assert not rules_router._retry(_decision({"Cyrl": 0.85, "Viet": 0.1}, ("", 0.0)), vi)

@@ -53,7 +53,7 @@ def test_loaded_specs_are_bounded_and_a_dropped_spec_reads_the_same_when_reloade
 @pytest.mark.parametrize("threads", [1, 2])
 def test_many_lines_load_each_spec_once_and_come_back_in_job_order(threads):
     """An image whose boxes need more specs than stay loaded reads them spec after spec, so each
-    loads once (in box order, alternating specs with one kept loaded reloaded at every box);
+    loads once (in box order, alternating specs with one per thread kept were reloaded at every box);
     the readings still come back in the jobs' order, each as reading it alone gives."""
     from PIL import Image, ImageDraw, ImageFont
 
@@ -62,7 +62,7 @@ def test_many_lines_load_each_spec_once_and_come_back_in_job_order(threads):
         ImageDraw.Draw(img).text((10, 8), text, fill="black", font=ImageFont.load_default(size=36))
         return np.asarray(img)
 
-    engine = TesseractEngine(["eng", "deu", "fra"], threads=threads, max_loaded=1)
+    engine = TesseractEngine(["eng", "deu", "fra"], threads=threads, max_loaded=threads)  # one per thread at work
     loads: list[str] = []
     real = engine._tesserocr
 
@@ -85,3 +85,28 @@ def test_many_lines_load_each_spec_once_and_come_back_in_job_order(threads):
     assert [(r.text, r.confidence) for r in got] == [(a.text, a.confidence) for a in
                                                       (alone.read_line_detail(c, s) for c, s in jobs)]
     engine.close()
+
+
+@pytest.mark.skipif(find_tessdata() is None, reason="no Tesseract traineddata installed (scripts/install_system_deps.sh --ocr)")
+def test_an_unsure_reading_is_read_again_binarised_only_when_asked():
+    """A reading under retry_below gets the binarised second pass unless the job says retry=False
+    (the router's boxes whose script is too unlikely for the second pass to matter)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("RGB", (420, 60), (140, 140, 140))
+    ImageDraw.Draw(img).text((10, 8), "OPEN 24 HOURS", fill=(110, 110, 110), font=ImageFont.load_default(size=36))
+    crop = np.asarray(img)
+    engine = TesseractEngine(["tha"], threads=1, retry_below=1.01)  # every reading counts as unsure
+    calls: list[str] = []
+    real = engine._recognise
+
+    def counted(line, lang):
+        calls.append(lang)
+        return real(line, lang)
+
+    engine._recognise = counted
+    engine.read_line_detail(crop, "tha")
+    assert calls == ["tha", "tha"]
+    calls.clear()
+    engine.read_many([(crop, "tha", False), (crop, "tha", True), (crop, "tha")])
+    assert calls == ["tha"] * 5

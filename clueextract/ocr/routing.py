@@ -52,6 +52,7 @@ class RoutingRules:
     greek_boost: float = 0.5           # ... adds this to Greek before renormalising
     try_min: float = 0.1               # a routed script this likely gets a Tesseract reading ...
     max_tesseract: int = 2             # ... for at most this many scripts per box
+    retry_min: float = 0.2             # a script (with its siblings) this likely gets Tesseract's binarised second pass
     mixed_second: float = 0.2          # Latin this likely: the first script is read with English beside it
     viet_skeleton: float = 0.6         # a vie reading must match RapidOCR's without accents this closely
     min_score: float = 0.25            # probability x confidence a reading needs to be kept

@@ -238,13 +238,14 @@ class TesseractEngine:
                     self._apis.popitem(last=False)
         return api
 
-    def read_line_detail(self, crop_rgb: np.ndarray, lang: str) -> TessReading:
+    def read_line_detail(self, crop_rgb: np.ndarray, lang: str, retry: bool = True) -> TessReading:
         """Text, confidence and per-word (text, confidence, model) of one line crop (RGB uint8).
 
         A reading below `retry_below` is read once more from the Otsu-binarised line and the
         more confident reading kept: on the real photos of eval/real's tuning part (plates,
         station signs) binarising raised Bengali "১৯-০৭৫১" from 0.14 to 0.51 and "ঢাকা" from 0.45
-        to 0.66, but lowered some clean lines, so it is a second pass, not the rule."""
+        to 0.66, but lowered some clean lines, so it is a second pass, not the rule. retry=False:
+        no second pass (the router's boxes whose script is too unlikely for it to matter)."""
         if crop_rgb.size == 0 or min(crop_rgb.shape[:2]) < 2:
             return TessReading("", 0.0, (), lang)
         line = prepare_line(crop_rgb, self.line_height)
@@ -252,7 +253,7 @@ class TesseractEngine:
             # No ink: Tesseract "reads" blank crops (31 Thai letters at 0.65 on a white strip).
             return TessReading("", 0.0, (), lang)
         first = self._recognise(line, lang)
-        if first.confidence >= self.retry_below:
+        if not retry or first.confidence >= self.retry_below:
             return first
         second = self._recognise(binarise(line), lang)
         return second if second.confidence > first.confidence else first
@@ -282,25 +283,25 @@ class TesseractEngine:
         r = self.read_line_detail(crop_rgb, lang)
         return r.text, r.confidence
 
-    def read_many(self, jobs: Iterable[tuple[np.ndarray, str]]) -> list[TessReading]:
-        """Many (crop, lang) at once, results in job order. With threads > 1 the language specs
-        are dealt out to `threads` workers, each spec to one worker, so every model is loaded
-        once (per-thread copies cost 280 MB more for all 21 packs) and no API object is used
-        by two threads at once."""
-        jobs = list(jobs)
-        specs = sorted({lang for _, lang in jobs})
+    def read_many(self, jobs: Iterable[tuple[np.ndarray, str] | tuple[np.ndarray, str, bool]]) -> list[TessReading]:
+        """Many (crop, lang) or (crop, lang, retry) at once (retry: read_line_detail's), results in
+        job order. With threads > 1 the language specs are dealt out to `threads` workers, each
+        spec to one worker, so every model is loaded once (per-thread copies cost 280 MB more
+        for all 21 packs) and no API object is used by two threads at once."""
+        todo: list[tuple[np.ndarray, str, bool]] = [(j[0], j[1], bool(j[2]) if len(j) > 2 else True) for j in jobs]
+        specs = sorted({lang for _, lang, _ in todo})
 
         def work(own: list[str]) -> dict[int, TessReading]:
             # spec after spec, not in box order: the specs then load once each, however many
             # the image needs beyond the MAX_LOADED_SPECS kept (a supermarket shelf's boxes
             # needed 21 specs: 54 loads, 0.48 s, in box order)
-            return {n: self.read_line_detail(c, lang) for spec in own
-                    for n, (c, lang) in enumerate(jobs) if lang == spec}
+            return {n: self.read_line_detail(c, lang, retry) for spec in own
+                    for n, (c, lang, retry) in enumerate(todo) if lang == spec}
 
         if self.threads == 1 or len(specs) < 2:
-            out = work(specs)
-            return [out[n] for n in range(len(jobs))]
-        load = {s: sum(lang == s for _, lang in jobs) for s in specs}
+            alone = work(specs)
+            return [alone[n] for n in range(len(todo))]
+        load = {s: sum(lang == s for _, lang, _ in todo) for s in specs}
         bins: list[list[str]] = [[] for _ in range(min(self.threads, len(specs)))]
         for s in sorted(specs, key=lambda s: (-load[s], s)):          # largest first, to the lightest bin
             min(bins, key=lambda b: sum(load[x] for x in b)).append(s)
@@ -310,7 +311,7 @@ class TesseractEngine:
         out: dict[int, TessReading] = {}
         for part in self._pool.map(work, bins):
             out.update(part)
-        return [out[n] for n in range(len(jobs))]
+        return [out[n] for n in range(len(todo))]
 
     def close(self) -> None:
         if self._pool is not None:
