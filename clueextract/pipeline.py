@@ -151,7 +151,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("metadata", ("image", "video"), ("gps", "timezone", "device"), MetadataSettings, "1",
           "EXIF/XMP of an image (after it decoded), container tags of a video; an error here is noted, "
           "the item goes on"),
-    Stage("ocr", ("image", "video"), ("ocr_text", "script"), OcrSettings, "1",
+    # 2: Tesseract's second pass only for a likely script; a video's unchanged boxes read once
+    Stage("ocr", ("image", "video"), ("ocr_text", "script"), OcrSettings, "2",
           "text lines of the image or of a video's selected frames; each line goes to the text stage at once; "
           "a box in a script no pack reads is a `script` clue"),
     Stage("speech", ("video", "audio"), ("speech_segment", "spoken_language"), SpeechSettings, "1",

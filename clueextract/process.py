@@ -233,7 +233,14 @@ class Processor:
         stats["selected"] = [fr.to_json() for fr in sel.frames]
         result.info["video"] = stats
         t = time.perf_counter()
-        read = [(fr.time_s, fr.intervals, self.ocr.read(fr.image)) for fr in sel.frames]
+        # the router reads a box that shows again unchanged in a later frame once (ocr/reuse.py);
+        # other engines read every frame whole
+        read_frames = getattr(self.ocr, "read_frames", None)
+        if read_frames is not None:
+            per_frame, result.info["ocr_boxes"] = read_frames([fr.image for fr in sel.frames])
+        else:
+            per_frame = [self.ocr.read(fr.image) for fr in sel.frames]
+        read = [(fr.time_s, fr.intervals, lines) for fr, lines in zip(sel.frames, per_frame)]
         result.info["ocr_seconds"] = round(time.perf_counter() - t, 4)
         result.info["ocr_calls"] = len(read)
         for seen in merge(read):

@@ -42,6 +42,7 @@ reading with its plausibility verdict, what was set aside and why one reading wa
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from typing import Any, Optional, Sequence
@@ -56,6 +57,7 @@ from .rapid import REC, RapidOcrEngine
 from .routing import (GREEK_ONLY, LOOKALIKE_SCRIPTS, LOOKALIKES, VIET_LETTERS, LATIN_DECOY, RAPID_CLASSES,
                       RAPID_SCRIPTS, SIBLINGS, VIET, Reading, RouteDecision, RoutingRules, ScriptRoute,
                       digit_share, similar, skeleton, text_p, script_prior, script_routes)
+from .reuse import BoxMemory, ReuseRules
 from .script_id import MODEL as SCRIPT_MODEL
 from .script_id import ScriptGuess, ScriptIdentifier
 from .tesseract import TessReading, TesseractEngine, TesseractUnavailable
@@ -74,6 +76,7 @@ class RoutedOcr:
     def __init__(self, packs: Sequence[Any], threads: int = 1, tessdata: Optional[str] = None,
                  min_confidence: float = 0.5, max_side: int = 2000, rules: Optional[RoutingRules] = None):
         self.rules = rules or RoutingRules(min_confidence=min_confidence)
+        self.reuse = ReuseRules()
         self.rapid = RapidOcrEngine(threads=threads, min_confidence=0.0, max_side=max_side)
         self.scripts = ScriptIdentifier(threads=threads)
         self.warnings: list[str] = []
@@ -110,11 +113,22 @@ class RoutedOcr:
                 "rapidocr": self.rapid.identity(), "script_id": self.scripts.identity(),
                 "tesseract": self.tess.identity() if self.tess is not None else None,
                 "routes": {r.script: r.spec for r in self.routes}, "vertical_ratio": VERTICAL_RATIO,
-                "rules": self.rules.to_json(), "script_prior": self.prior, "warnings": list(self.warnings)}
+                "rules": self.rules.to_json(), "script_prior": self.prior, "video_box_reuse": self.reuse.to_json(),
+                "warnings": list(self.warnings)}
 
     # -- reading ---------------------------------------------------------------------------
 
-    def read(self, image_rgb: np.ndarray) -> list[OcrLine]:
+    def read_frames(self, images: Sequence[np.ndarray]) -> tuple[list[list[OcrLine]], dict[str, int]]:
+        """The lines of each of a video's selected frames, in order, with one memory of their boxes
+        (reuse.py): a box showing again at the same place with the same pixels is not read again.
+        Also returns how many boxes were read and how many reused."""
+        memory = BoxMemory(self.reuse)
+        lines = [self.read(image, memory) for image in images]
+        return lines, {"read": memory.read, "reused": memory.reused}
+
+    def read(self, image_rgb: np.ndarray, memory: Optional[BoxMemory] = None) -> list[OcrLine]:
+        """The image's lines. `memory`: the boxes of a video's earlier frames; a box at the same
+        place with the same pixels takes its earlier decision, unread again (reuse.py)."""
         h, w = image_rgb.shape[:2]
         decisions: list[RouteDecision] = []
         crops: list[dict[str, np.ndarray]] = []
@@ -125,15 +139,25 @@ class RoutedOcr:
         if not decisions:
             self.last_decisions = []
             return []
-        flat = [(i, k) for i, v in enumerate(crops) for k in v]
+        fresh = list(range(len(decisions)))
+        if memory is not None:
+            fresh = []
+            for i, d in enumerate(decisions):
+                earlier = memory.find(image_rgb, d.polygon)
+                if earlier is None:
+                    fresh.append(i)
+                else:  # the earlier box's readings and decision, at this frame's place
+                    decisions[i] = dataclasses.replace(earlier, polygon=d.polygon)
+        flat = [(i, k) for i in fresh for k in crops[i]]
         turned = set()
         for (i, k), (text, conf, flip) in zip(flat, self.rapid.recognise([crops[i][k] for i, k in flat])):
             decisions[i].readings.append(Reading("rapidocr", REC, k, text, round(conf, 4)))
             if flip and k == "line":
                 turned.add(i)
-        self._classify(decisions, crops, sorted(turned))
-        self._context(decisions)
-        jobs = [(i, spec) for i, d in enumerate(decisions) for spec in self._tesseract_specs(d)]
+        self._classify([decisions[i] for i in fresh], [crops[i] for i in fresh],
+                       [j for j, i in enumerate(fresh) if i in turned])
+        self._context(decisions)  # a reused box gives the others context; its own decision stands
+        jobs = [(i, spec) for i in fresh for spec in self._tesseract_specs(decisions[i])]
         if jobs and self.tess is not None:
             readings = self.tess.read_many([(crops[i][self._upright(crops[i])], spec, self._retry(decisions[i], spec))
                                             for i, spec in jobs])
@@ -141,11 +165,14 @@ class RoutedOcr:
                 decisions[i].readings.append(self._tess_reading(spec, self._upright(crops[i]), r))
         self._strong = self._strong_scripts(decisions)
         self._tops = self._top_scripts(decisions)
-        lines = []
-        for d in decisions:
-            self._decide(d)
-            if d.chosen is not None or d.unread:
-                lines.append(self._line(d, w, h))
+        for i in fresh:
+            self._decide(decisions[i])
+        lines = [self._line(d, w, h) for d in decisions if d.chosen is not None or d.unread]
+        if memory is not None:
+            for i in fresh:
+                memory.add(image_rgb, decisions[i].polygon, decisions[i])
+            memory.read += len(fresh)
+            memory.reused += len(decisions) - len(fresh)
         self.last_decisions = decisions
         return lines
 
@@ -155,6 +182,8 @@ class RoutedOcr:
         more like text of some script. (RapidOCR's orientation classifier alone turned 13 of 60
         upright Thai, Hangul, Arabic and Devanagari sample crops; an upside-down Vietnamese
         receipt read as Cyrillic without the turn.)"""
+        if not decisions:
+            return
         keys = [self._upright(c) for c in crops]
         flipped = [np.ascontiguousarray(np.rot90(crops[i]["line"], 2)) for i in turned]
         guesses = self.scripts.classify([c[k] for c, k in zip(crops, keys)] + flipped)
