@@ -26,6 +26,7 @@ from typing import Optional, Sequence
 import cv2
 import numpy as np
 
+
 @dataclass(frozen=True)
 class ReuseRules:
     min_iou: float = 0.8       # bounding rectangles overlapping this much are the same place
