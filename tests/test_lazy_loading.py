@@ -84,21 +84,6 @@ def test_pack_yaml_refused_before_it_is_composed(tmp_path, text, problem):
         load_pack(p)
 
 
-# ---- text language ID -----------------------------------------------------------------------
-def test_lingua_warm_loads_in_the_background_and_gives_the_same_answers():
-    from clueextract.text.language import LanguageIdentifier
-
-    texts = ["FRISÖR SALONG CHERI", "Ristorante da Mario", "Open every day", "Chợ hải sản", "Улица Ленина"]
-    cold = LanguageIdentifier(["de", "en", "it", "pt", "ru", "uk", "vi"])
-    warm = LanguageIdentifier(["de", "en", "it", "pt", "ru", "uk", "vi"], warm=("Latn",))
-    latin = warm._groups["Latn"][1]
-    thread = warm._impl._warming[latin]
-    assert thread.daemon and thread.name == "lingua-warm"
-    assert warm._groups["Cyrl"][1] not in warm._impl._warming  # only the scripts asked for
-    assert [warm.identify(t) for t in texts] == [cold.identify(t) for t in texts]
-    assert not thread.is_alive()  # identify waited for it instead of loading the models twice
-
-
 # ---- what an image-only scan imports ----------------------------------------------------------
 NOT_FOR_IMAGES = ("faster_whisper", "ctranslate2", "av", "torch", "easyocr", "ray", "langdetect")
 

@@ -27,10 +27,10 @@ class TextClueExtractor:
         self.languages = languages
         self.regions = tuple(regions)
         self.backend = backend
-        # lingua's models load on the first line that needs them (no warm=("Latn",)): lingua
-        # 2.1.1 holds the GIL while loading, so a background load overlapped nothing and cost every
-        # worker 1.2 s, also for items with no Latin line to identify (a one-image scan of a
-        # plate: 3.65 -> 2.54 s median of 3, benchmarks/bench_startup.py)
+        # lingua's models load on the first line that needs them: lingua 2.1.1 holds the GIL
+        # while loading, so a background load at the worker's start overlapped nothing and cost
+        # every worker 1.2 s, also for items with no Latin line to identify (a one-image scan of
+        # a plate: 3.65 -> 2.54 s median of 3, benchmarks/bench_startup.py)
         self.identifier = LanguageIdentifier(languages, backend=backend)
         self.entities = None
         if entities:

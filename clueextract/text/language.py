@@ -30,7 +30,6 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
-import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -176,7 +175,6 @@ class _Lingua:
         self.engine = f"lingua {_version('lingua-language-detector')}"
         self._by_code = {lang.iso_code_639_1.name.lower(): lang for lang in lingua.Language.all()}
         self._detectors: dict[tuple[str, ...], object] = {}
-        self._warming: dict[tuple[str, ...], threading.Thread] = {}
 
     def supported(self, codes: Iterable[str]) -> list[str]:
         return sorted(c for c in codes if c in self._by_code)
@@ -188,31 +186,8 @@ class _Lingua:
                 builder = builder.with_preloaded_language_models()
             self._detectors[codes] = builder.build()
 
-    def warm(self, codes: tuple[str, ...]) -> None:
-        """Load the models of `codes` in a background thread: lingua loads a detector's models
-        on its first text (11 Latin-script languages: 1.5 CPU s, 230 MB). `rank` waits for it
-        rather than load the same models twice. Measured later (lingua 2.1.1, this machine):
-        the load holds the GIL, so `Thread.start` itself returns only after it (1.2 s) and
-        nothing runs beside it; the thread saves no time today, it only fixes when the load
-        happens (at the worker's start, not inside the first item). A lingua that releases the
-        GIL while loading would make it overlap with the start's other work; until then workers
-        do not warm (text/extract.py), and items with no line to identify never load lingua."""
-        if len(codes) < 2 or codes in self._warming:
-            return
-        self.prepare(codes)
-        detector = self._detectors[codes]
-        # five letters: every n-gram order lingua uses on short text; no letter that its rules
-        # tie to some of the languages only
-        thread = threading.Thread(target=detector.compute_language_confidence_values, args=("abcde",),
-                                  name="lingua-warm", daemon=True)
-        self._warming[codes] = thread
-        thread.start()
-
     def rank(self, text: str, codes: tuple[str, ...]) -> list[tuple[str, float]]:
         self.prepare(codes)
-        warming = self._warming.get(codes)
-        if warming is not None:
-            warming.join()
         values = self._detectors[codes].compute_language_confidence_values(text)
         return [(v.language.iso_code_639_1.name.lower(), float(v.value)) for v in values]
 
@@ -237,9 +212,6 @@ class _LangDetect:
     def prepare(self, codes: tuple[str, ...]) -> None:
         return None
 
-    def warm(self, codes: tuple[str, ...]) -> None:
-        return None  # its profiles load with the factory
-
     def rank(self, text: str, codes: tuple[str, ...]) -> list[tuple[str, float]]:
         from langdetect.lang_detect_exception import LangDetectException  # noqa: PLC0415 (as above)
 
@@ -263,12 +235,11 @@ class LanguageIdentifier:
 
     candidates: ISO 639-1 codes the case may contain (from the active language packs);
     "zh" covers Simplified and Traditional. backend: "lingua" (default) or "langdetect".
-    preload: load lingua's models now instead of on first use (steadier latency).
-    warm: scripts whose models start loading now in a background thread (Latin's 11 languages
-    are the costly load; workers pass none while lingua holds the GIL as it loads, see _Lingua.warm)."""
+    preload: load lingua's models now instead of on first use (steadier latency). Models are
+    not loaded in a background thread: lingua 2.1.1 holds the GIL while it loads (11 Latin-script
+    languages: 1.5 CPU s, 230 MB), so such a load overlapped nothing (text/extract.py)."""
 
-    def __init__(self, candidates: Iterable[str], backend: str = "lingua", preload: bool = False,
-                 warm: Iterable[str] = ()) -> None:
+    def __init__(self, candidates: Iterable[str], backend: str = "lingua", preload: bool = False) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"unknown language-ID backend {backend!r}; choose from {BACKENDS}")
         self.candidates = tuple(sorted({normalize_code(c) for c in candidates if c and c.strip()}))
@@ -283,8 +254,6 @@ class LanguageIdentifier:
             unscored = tuple(c for c in users if c not in supported)  # e.g. Nepali for lingua
             self._groups[script] = (users, supported, unscored)
             self._impl.prepare(supported)
-        for script in warm:
-            self._impl.warm(self._groups[script][1])
 
     def identify(self, text: str) -> Optional[LanguageGuess]:
         """The language of `text`, or None (fewer than 3 letters - 2 for Han/Hangul/kana -
