@@ -167,6 +167,29 @@ def test_speech_is_stricter_than_signs(tx):
     assert speech(tx, "They flew to BANGKOK", "en") != []
 
 
+def address_words(tx: TextClueExtractor, text: str, lang: str | None) -> list[str]:
+    if lang is None:
+        found = tx.extract(Clue("ocr_text", text, text.casefold(), 0.9, Source("ocr", "rapidocr"),
+                                locator={"bbox": [0, 0, 300, 40]}))
+    else:
+        seg = Clue("speech_segment", text, text.casefold(), 0.9, Source("audio", "faster-whisper"),
+                   locator={"start_s": 1.0, "end_s": 3.0}, language=lang)
+        found = tx.extract(seg, spoken_language=lang)
+    return [c.value for c in found if c.kind == "address_term"]
+
+
+def test_an_address_word_in_speech_needs_the_address_it_belongs_to(tx):
+    """eval/real's check part: Malaysian TV news saying 'perumahan' (housing) matched the id
+    pack's address word (ID 0.8) and ranked Indonesia first at 0.99. In a transcript an address
+    word counts only beside a number or a capitalised name; on a sign it counts as before."""
+    news = "untuk barang keperluan, perumahan dan pengangkutan"  # the clip's own segment
+    assert address_words(tx, news, "ms") == []
+    assert address_words(tx, news, None) == ["perumahan"]  # the same words on a sign
+    assert address_words(tx, "Kami tinggal di Perumahan Griya Asri.", "id") == ["Perumahan"]
+    assert address_words(tx, "Rumah saya di perumahan 5, dekat pasar.", "id") == ["perumahan"]
+    assert address_words(tx, "Rumah saya di perumahan baru.", "id") == []
+
+
 # -- the rules are data ------------------------------------------------------------------------
 
 def test_settings_come_from_the_data_file():

@@ -71,6 +71,7 @@ class SpeechRules:
     uncased_min_prior: float = 300_000
     brand_min_chars: int = 4
     allcaps_min_prior: float = 1_000_000
+    address_word_needs_name: bool = True
 
 
 @dataclass(frozen=True)
@@ -342,6 +343,9 @@ class NameCheck:
         out: list[Clue] = []
         for i, c in enumerate(clues):
             cand = cands.get(i)
+            if speech and c.kind == "address_term" and self.settings.speech.address_word_needs_name \
+                    and not _spoken_address(text, c):
+                continue
             if cand is None:
                 out.append(c)
             elif cand.exonym or cand.other_name:
@@ -462,6 +466,29 @@ class NameCheck:
                     and oc.weak is None:
                 return f"another place ('{other.value}') stands next to it"
         return None
+
+
+def _spoken_address(text: str, clue: Clue) -> bool:
+    """Whether an address word of a transcript belongs to a spoken address: a number or a
+    capitalised name stands right before or after it ("Jalan Ampang", "Abbey Road", "Calle 5";
+    spaces only between). In running speech the word is the ordinary noun ("perumahan",
+    housing, in Malay news) and says no more than the spoken language does. In a script
+    without case only a number shows it."""
+    span = clue.extra.get("span")
+    if not span:
+        return False
+    s, e = span
+    after = _NEXT_TOKEN.match(text, e)
+    before = _PREV_TOKEN.search(text[:s])
+    for m in (after, before):
+        w = m.group("w") if m else ""
+        if w[:1].isdigit() or (w[:1].isupper() and _CASED.match(w)):
+            return True
+    return False
+
+
+_NEXT_TOKEN = regex.compile(r" +(?P<w>[\p{L}\p{N}][\p{L}\p{M}\p{N}]*)")
+_PREV_TOKEN = regex.compile(r"(?P<w>[\p{L}\p{N}][\p{L}\p{M}\p{N}]*) +$")
 
 
 def _near(text: str, s1: int, e1: int, s2: int, e2: int, gap: int) -> bool:
