@@ -128,7 +128,7 @@ def test_sign_text_gets_script_language_and_pack_term(extractor, code, text, kin
     script = next(c for c in clues if c.kind == "script")
     assert script.value == NEW[code][0]
     entry = script_country_data()[0]["scripts"].get(script.value)
-    if entry is None:  # Devanagari and Arabic are shared by many countries: the language clue speaks
+    if entry is None:  # Arabic and Cyrillic are shared by many countries: the language clue speaks
         assert script.countries == []
     else:
         top = max(entry["countries"], key=entry["countries"].get)
@@ -181,8 +181,32 @@ def test_language_votes_follow_the_script_the_text_is_in():
     bengali = {v.country: v.weight for v in countries_for_language("bn", 0.3, script="Beng")}
     assert bengali["BD"] > bengali["IN"] > 0.05
     assert countries_for_language("th", 0.3, script="Thai")[0].country == "TH"
-    # no script_countries entry (Devanagari): CLDR as before
-    assert countries_for_language("hi", 0.3, script="Deva") == countries_for_language("hi", 0.3)
+    # Devanagari (eval/real's Bihar signs had no other clue): Hindi India, Nepali Nepal
+    assert [v.country for v in countries_for_language("hi", 0.3, script="Deva")] == ["IN"]
+    assert [v.country for v in countries_for_language("ne", 0.3, script="Deva")] == ["NP"]
+    # no script_countries entry (Arabic): CLDR as before
+    assert countries_for_language("ar", 0.3, script="Arab") == countries_for_language("ar", 0.3)
+
+
+@pytest.mark.parametrize("lines,country", [
+    # eval/real's check part: a Bihar bank's board, every line too short for a language clue
+    (["दक्षिण", "बिहार", "शाखा ५ एकंगरसराय"], "IN"),
+    (["आधार कार्ड से पैसा निकाला जाता है।"], "IN"),              # Hindi
+    (["हाम्रो पसलमा स्वागत छ"], "NP"),                        # Nepali: the language outweighs the script
+    (["तपाईंलाई स्वागत छ", "ताजा तरकारी पाइन्छ"], "NP"),
+])
+def test_devanagari_signs_rank_india_and_nepali_ranks_nepal(extractor, lines, country):
+    from clueextract.assess import assess
+
+    clues = []
+    for i, t in enumerate(lines):
+        clues += extractor.extract(Clue("ocr_text", t, t.casefold(), 0.9, Source("ocr", "test"),
+                                        locator={"bbox": [0, 40 * i, 300, 40 * i + 30]}))
+    records = [{"clue_id": f"c-{i}", "item_id": "i-1", "kind": c.kind, "value": c.value,
+                "normalized": c.normalized, "countries": [v.to_json() for v in c.countries],
+                "extra": c.extra, "locator": c.locator} for i, c in enumerate(clues)]
+    ranked = assess(records)["countries"]
+    assert ranked and ranked[0]["country"] == country, [(c["country"], c["probability"]) for c in ranked[:3]]
 
 
 # --- Nepali beside Hindi and Marathi (lingua 2.1.1 has no Nepali) -------------

@@ -336,7 +336,9 @@ def held_back(guess: LanguageGuess, text: str, box_script: Optional[dict[str, An
     by_letters = guess.method == "words" or (guess.code == "vi" and any(ch in VIETNAMESE_ONLY for ch in text))
     if by_letters or guess.script not in AMBIGUOUS_SCRIPTS:
         return None
-    votes = countries_for_language(guess.code, 1.0, script=guess.script)
+    # CLDR's shares, not the script's entry: the margin rule was fitted on them, and a wrong
+    # Devanagari language (Hindi for Marathi) moves no country that the script does not already
+    votes = countries_for_language(guess.code, 1.0)
     concentration = votes[0].weight if votes else 0.0
     return doubt(guess.code, guess.script, guess.confidence, guess.alternatives, text, concentration)
 
