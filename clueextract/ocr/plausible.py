@@ -15,6 +15,16 @@ test below, each a property that such garbage fails and real lines of the script
   Khmer coeng ...) cannot begin a word, so at most `max_orphan_marks` of the line's words in
   that script may start with one ("า ิ ุ"), no combining mark may follow itself ("પ્્") and,
   outside Latin, no letter may come three times in a row ("ศศศกรว");
+- Thai and Lao spelling: a preposed vowel (เ แ โ ใ ไ, ເ ແ ໂ ໃ ໄ) is always followed by a
+  consonant and no word begins with a following vowel (า ะ ำ, າ ະ ຳ); a word that breaks either
+  counts as one beginning with a combining mark ("ເ້", "າເມ" and "(04แ6" on a Vietnamese exam
+  paper read by the Lao and Thai models);
+- Greek, Cyrillic and Armenian words are lower case, capitalised or all capitals: a capital
+  after a small letter inside a word ("κπΑΜΕΟ" on a Swedish sticker wall) counts as an
+  ill-formed word too;
+- scripts written without spaces between words (Thai, Lao, Khmer, Myanmar) put spaces between
+  phrases: in a reading of at least `short_token_min_tokens` space-separated tokens of the
+  script, at most `max_short_token_share` may hold two letters or fewer ("ນມ ຄ ມາ ເ້ ມາຟ ມູ ປ").
 - no runs of symbols: at most `max_symbol_share` of the reading's non-space characters are
   neither letters, marks nor digits ("0])%।", "#क्राछक").
 
@@ -40,6 +50,8 @@ class PlausibilityRules:
     min_confidence: float = 0.4     # mean word confidence of the script's words, weighted by letters
     max_orphan_marks: float = 0.25  # share of the script's words that begin with a combining mark
     max_symbol_share: float = 0.3   # share of non-space characters that are not letters, marks or digits
+    max_short_token_share: float = 0.5  # unspaced scripts: share of tokens of <= 2 letters
+    short_token_min_tokens: int = 4     # ... judged on readings of at least this many tokens
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -56,6 +68,27 @@ class Verdict:
 
 def _starts_with_mark(word: str) -> bool:
     return bool(word) and unicodedata.category(word[0]) in ("Mn", "Mc")
+
+
+UNSPACED = frozenset({"Thai", "Laoo", "Khmr", "Mymr"})
+_PREPOSED = "เแโใไເແໂໃໄ"
+_FOLLOWING = "ะาำๅະາຳ"
+_ILL_FORMED = {  # Thai and Lao: a preposed vowel before no consonant, a word opening with a following
+    # vowel; Greek, Cyrillic, Armenian: a capital right after a small letter
+    "Thai": regex.compile(r"^[%s]|[%s](?![\u0e01-\u0e2e])" % (_FOLLOWING[:4], _PREPOSED[:5])),
+    "Laoo": regex.compile(r"^[%s]|[%s](?![\u0e81-\u0eae\u0edc-\u0edf])" % (_FOLLOWING[4:], _PREPOSED[5:])),
+    **{sc: regex.compile(r"\p{Ll}\p{Lu}") for sc in ("Grek", "Cyrl", "Armn")},
+}
+
+
+def _ill_formed(word: str, script: str) -> bool:
+    """A word no writer of the script produces: it begins with a combining mark, or breaks the
+    script's rules in the module docstring (Thai and Lao vowels, case inside a Greek word)."""
+    if _starts_with_mark(word):
+        return True
+    rx = _ILL_FORMED.get(script)
+    return bool(rx and rx.search(word.strip("\"'“”‘’()[]{}.,;:!?-")))
+
 
 
 def check(text: str, words: Iterable[tuple[str, float, str]], script: str, rules: PlausibilityRules,
@@ -76,7 +109,8 @@ def check(text: str, words: Iterable[tuple[str, float, str]], script: str, rules
     # Tesseract's word iterator splits Thai and Lao lines into letter clusters (a tone mark alone is
     # one "word"), so well-formedness is judged on the text's own space-separated tokens.
     tokens = [t for t in text.split() if script_counts(t).get(script, 0)]
-    script_words, orphans = len(tokens), sum(_starts_with_mark(t) for t in tokens)
+    script_words, orphans = len(tokens), sum(_ill_formed(t, script) for t in tokens)
+    short = sum(script_counts(t).get(script, 0) <= 2 for t in tokens) if script in UNSPACED else 0
     conf = weighted / total if total else 0.0
     chars = [ch for ch in text if not ch.isspace()]
     symbols = sum(1 for ch in chars if unicodedata.category(ch)[0] not in "LMN")
@@ -88,7 +122,10 @@ def check(text: str, words: Iterable[tuple[str, float, str]], script: str, rules
     if conf < rules.min_confidence:
         return Verdict(False, f"{script} words at confidence {conf:.2f} (needs {rules.min_confidence})", **numbers)
     if script_words and orphans / script_words > rules.max_orphan_marks:
-        return Verdict(False, f"{orphans} of {script_words} words begin with a combining mark", **numbers)
+        return Verdict(False, f"{orphans} of {script_words} words are ill-formed (a combining mark first, a misplaced vowel or capital)", **numbers)
+    if script_words >= rules.short_token_min_tokens and short / script_words > rules.max_short_token_share:
+        return Verdict(False, f"{short} of {script_words} {script} tokens hold two letters or fewer "
+                              f"(a script written without spaces between words)", **numbers)
     doubled = _DOUBLED_MARK.search(text)
     if doubled:
         return Verdict(False, f"the combining mark {doubled.group(1)!r} twice in a row", **numbers)
