@@ -132,7 +132,8 @@ class RoutedOcr:
         h, w = image_rgb.shape[:2]
         decisions: list[RouteDecision] = []
         crops: list[dict[str, np.ndarray]] = []
-        for poly in self.rapid.detect(image_rgb):
+        # a video's frames: one detection each (they repeat; the second pass is for still images)
+        for poly in self.rapid.detect(image_rgb, second_pass=False if memory is not None else None):
             vertical, variants = line_variants(image_rgb, poly)
             decisions.append(RouteDecision(tuple((int(round(x)), int(round(y))) for x, y in poly.tolist()), vertical))
             crops.append(variants)
