@@ -41,6 +41,7 @@ def only(clues: list[Clue]) -> Clue:
     ("M AB 1234", "DE", "DE-BY"),
     ("AB12 CDE", "GB", "GB-ENG"),
     ("SA21 XYZ", "GB", "GB-SCT"),
+    ("T827 NMJ", "GB", None),                # prefix style (eval/real's tuning part: an Arriva bus)
     ("34 ABC 123", "TR", "TR-34"),
     ("1234 BCD", "ES", None),
     ("AB-123-CD", "FR", None),
@@ -94,6 +95,15 @@ def test_city_band_over_a_brazilian_number_gives_the_state():
 def test_a_one_line_plate_read_as_two_boxes_on_a_row():
     c = only(find_plates([box("x371HK", (0, 3, 138, 40)), box("96.", (139, 3, 188, 32))]))
     assert top(c) == "RU" and c.extra["region"] == "RU-SVE"
+
+
+def test_a_plate_read_as_three_boxes_on_a_row():
+    """eval/real's tuning part: an Indonesian plate read as 'AB' / '1895' / 'KA' (boxes of the scan);
+    the first two alone are a Malaysian layout."""
+    boxes = [box("AB", (0, 0, 441, 395)), box("1895", (419, 0, 1269, 431)), box("KA", (1026, 0, 1599, 419))]
+    c = only(find_plates(boxes))
+    assert c.value == "AB 1895 KA" and top(c) == "ID" and c.extra["region"] == "ID-YO"
+    assert top(only(find_plates(boxes[:2]))) == "MY"
 
 
 def test_boxes_far_apart_or_in_other_frames_are_not_joined():

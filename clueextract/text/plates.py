@@ -9,7 +9,8 @@ Why it works this way:
   in smaller type). Two boxes are joined when they sit as one plate would: stacked with
   overlapping columns and a gap under half a line (only two-line layouts are tried on
   such a pair: "KZ" over "241" is not a one-line plate), or side by side on one row with
-  a gap under one line height. A joined reading that matches replaces its parts'.
+  a gap under one line height (three boxes on a row are tried before two: "AB" "1895" "KA"
+  is Yogyakarta, "AB 1895" alone a Malaysian layout). A joined reading that matches replaces its parts'.
 - Formats live in clueextract/data/plates.json (pattern, script, region table, votes).
   Many layouts overlap ("ABC-1234" is Brazilian, Philippine, Taiwanese and Ecuadorian),
   so the vote of a bare layout reflects how distinctive it is, and several formats
@@ -193,11 +194,17 @@ def find_plates(texts: list[Clue]) -> list[Clue]:
                 how = _pair(ba, bb)
                 if how is None:
                     continue
-                joined = f"{a.value} {b.value}"
+                parts = [i, j]
+                if how == "row":  # a third box on the row first: "AB" "1895" "KA" is one Indonesian plate
+                    parts = next(([i, j, k] for k, (_, bk) in enumerate(placed)
+                                  if k not in (i, j) and k not in used and bk is not None and _pair(bb, bk) == "row"
+                                  and match_plate(" ".join(placed[n][0].value for n in (i, j, k)))), parts)
+                values = [placed[n][0].value for n in parts]
+                joined = " ".join(values)
                 matches = match_plate(joined, stacked=how == "stack")
                 if matches:
-                    used.update((i, j))
-                    out.append(plate_clue(joined, matches, a, [a.value, b.value]))
+                    used.update(parts)
+                    out.append(plate_clue(joined, matches, a, values))
         for i, (c, _) in enumerate(placed):
             if i not in used:
                 matches = match_plate(c.value)
