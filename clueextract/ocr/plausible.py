@@ -122,7 +122,8 @@ def check(text: str, words: Iterable[tuple[str, float, str]], script: str, rules
     if conf < rules.min_confidence:
         return Verdict(False, f"{script} words at confidence {conf:.2f} (needs {rules.min_confidence})", **numbers)
     if script_words and orphans / script_words > rules.max_orphan_marks:
-        return Verdict(False, f"{orphans} of {script_words} words are ill-formed (a combining mark first, a misplaced vowel or capital)", **numbers)
+        return Verdict(False, f"{orphans} of {script_words} words are ill-formed "
+                              "(a combining mark first, a misplaced vowel or capital)", **numbers)
     if script_words >= rules.short_token_min_tokens and short / script_words > rules.max_short_token_share:
         return Verdict(False, f"{short} of {script_words} {script} tokens hold two letters or fewer "
                               f"(a script written without spaces between words)", **numbers)

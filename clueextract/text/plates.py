@@ -188,7 +188,7 @@ def find_plates(texts: list[Clue]) -> list[Clue]:
         used: set[int] = set()
         placed = [(c, _box(c)) for c in boxes]
         for i, (a, ba) in enumerate(placed):
-            for j, (b, bb) in enumerate(placed):
+            for j, (_, bb) in enumerate(placed):
                 if i == j or ba is None or bb is None or i in used or j in used:
                     continue
                 how = _pair(ba, bb)
