@@ -225,6 +225,35 @@ def test_rule_latin_lookalikes_lose_to_a_rapidocr_latin_reading(rules_router):
 
 
 @NEEDS_TESSERACT
+def test_rule_a_vietnamese_image_reads_its_latin_boxes_with_tone_letters(rules_router):
+    """eval/real's check part: a Vietnamese exam paper whose lines the classifier calls Latin,
+    read by RapidOCR without tone letters. Four boxes whose vie reading adds tone letters to
+    RapidOCR's make the image Vietnamese (read() then has vie read its Latin boxes too); a Latin
+    box's vie reading wins where it only adds tone letters and is as confident, and loses where
+    it garbles letters and is less sure (the check part's 'TRUÒNG CAO DÂNG ...' screen line)."""
+    lines = [("TRUONG THPT NGUYEN DU", "TRƯỜNG THPT NGUYỄN DU"), ("DE KIEM TRA HOC KI II", "ĐỀ KIỂM TRA HỌC KÌ II"),
+             ("NAM HOC 2020 2021", "NĂM HỌC 2020 2021"), ("Thoi gian lam bai", "Thời gian làm bài")]
+    boxes = []
+    for plain, marked in lines:
+        d = _decision({"Viet": 0.6, "Latn": 0.35}, (plain, 0.9))
+        _tess(rules_router, d, "Viet", marked, 0.85)
+        boxes.append(d)
+    assert not rules_router._viet_image(boxes[:3]) and rules_router._viet_image(boxes)
+    rules_router._viet = True
+    try:
+        latin = _decision({"Latn": 0.9, "Viet": 0.05}, ("Cau 1. Doc doan trich sau", 0.85))
+        _tess(rules_router, latin, "Viet", "Câu 1. Đọc đoạn trích sau", 0.86)
+        rules_router._decide(latin)
+        assert latin.chosen.engine == "tesseract" and latin.chosen.text == "Câu 1. Đọc đoạn trích sau", latin.reason
+        garbled = _decision({"Latn": 0.9, "Viet": 0.05}, ("TRUONG CAO DANG NAM SAI GON", 0.97))
+        _tess(rules_router, garbled, "Viet", "TRƯỜNG 0A0 ĐÄN6 NAM Sài 6ÒN", 0.7)
+        rules_router._decide(garbled)
+        assert garbled.chosen.engine == "rapidocr", garbled.reason
+    finally:
+        rules_router._viet = False
+
+
+@NEEDS_TESSERACT
 def test_rule_real_cyrillic_wins_over_rapidocr_garbage(rules_router):
     d = _decision({"Cyrl": 0.9}, ("OT 1 500 py6.", 0.93))
     _tess(rules_router, d, "Cyrl", "от 1 500 руб.", 0.88)

@@ -55,6 +55,8 @@ class RoutingRules:
     retry_min: float = 0.2             # a script (with its siblings) this likely gets Tesseract's binarised second pass
     mixed_second: float = 0.2          # Latin this likely: the first script is read with English beside it
     viet_skeleton: float = 0.6         # a vie reading must match RapidOCR's without accents this closely
+    viet_image_boxes: int = 4          # boxes whose vie reading adds tone letters to RapidOCR's: a Vietnamese image ...
+    viet_latin_skeleton: float = 0.8   # ... where vie also reads the Latin boxes and wins where it matches this closely
     min_score: float = 0.25            # probability x confidence a reading needs to be kept
     unread_sure: float = 0.9           # a script no active pack reads, this likely: recorded unread
     flip_margin: float = 0.1           # an upside-down crop this much more like text is read turned
