@@ -90,7 +90,6 @@ def _ill_formed(word: str, script: str) -> bool:
     return bool(rx and rx.search(word.strip("\"'“”‘’()[]{}.,;:!?-")))
 
 
-
 def check(text: str, words: Iterable[tuple[str, float, str]], script: str, rules: PlausibilityRules,
           also: frozenset[str] = frozenset()) -> Verdict:
     """Whether a reading of a box routed to `script` is plausible text of that script.
