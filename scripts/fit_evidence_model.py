@@ -13,7 +13,7 @@ MANIFEST.tsv (items whose content pins a country):
   hand-set values live in the model file's `hand_set` block, so a refit starts from them and
   not from the previous fit (no drift from fit to fit), and no fitted factor may exceed the
   GPS factor (a GPS fix stays the most trusted evidence; GPS votes on too few tune items to be
-  fitted itself: one in 42).
+  fitted itself: one in 42), and a licence plate's none above a registration number's (CEILINGS).
 The objective is the mean negative log-probability of the truth country: its probability when it
 is ranked, else the `elsewhere` share divided by the ~200 countries without a vote. It is minimised
 by coordinate search over a multiplicative grid, a few sweeps. `repeat_bonus` and
@@ -42,6 +42,9 @@ from eval import build_units, manifest_rows  # noqa: E402
 from clueextract.assess.model import DATA, EvidenceModel  # noqa: E402
 
 UNVOTED = 200          # countries without a vote that share `elsewhere`
+# a kind never trusted above another: a plate layout is read off a plate, a registration number
+# also passes its check digits (tests/test_registration.py holds the model file to this)
+CEILINGS = {"licence_plate": "registration_number"}
 GRID = (0.5, 0.7, 0.85, 1.0, 1.15, 1.4, 2.0)
 
 
@@ -75,6 +78,8 @@ def fit(items, base: dict, kinds: list[str], prior: float, sweeps: int = 4) -> t
                 value = round(current * f, 4)
                 if key == "kind_factor" and sub != "gps":
                     value = min(value, base["kind_factor"].get("gps", value))
+                if key == "kind_factor" and sub in CEILINGS:
+                    value = min(value, params["kind_factor"][CEILINGS[sub]])
                 if sub:
                     trial[key][sub] = value
                 else:
