@@ -70,7 +70,7 @@ def test_the_same_text_inside_a_sentence_is_no_plate():
 
 
 @pytest.mark.parametrize("text", ["THB 250", "USD 1234", "1234 EUR", "TAX 1", "NO 47040", "RM 12.50", "ISO 9001",
-                                  "Total 1,250.00", "12:30", "2024-05-01"])
+                                  "Total 1,250.00", "12:30", "2024-05-01", "X5 PRO", "K9 DOG"])
 def test_prices_labels_and_numbers_are_not_plates(text):
     assert find_plates([box(text, (0, 0, 200, 40))]) == []
 
