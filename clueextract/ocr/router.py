@@ -160,20 +160,13 @@ class RoutedOcr:
         self._classify([decisions[i] for i in fresh], [crops[i] for i in fresh],
                        [j for j, i in enumerate(fresh) if i in turned])
         self._context(decisions)  # a reused box gives the others context; its own decision stands
-        jobs = [(i, spec) for i in fresh for spec in self._tesseract_specs(decisions[i])]
-        if jobs and self.tess is not None:
-            readings = self.tess.read_many([(crops[i][self._upright(crops[i])], spec, self._retry(decisions[i], spec))
-                                            for i, spec in jobs])
-            for (i, spec), r in zip(jobs, readings):
-                decisions[i].readings.append(self._tess_reading(spec, self._upright(crops[i]), r))
+        self._read_tesseract(decisions, crops, [(i, spec, self._retry(decisions[i], spec))
+                                                for i in fresh for spec in self._tesseract_specs(decisions[i])])
         self._viet = self._viet_image(decisions)
         if self._viet:  # a Vietnamese image: its Latin boxes are read by vie too (see _viet_image)
             spec = self._by_script[VIET].spec
-            extra = [i for i in fresh if self._latin_box(decisions[i])
-                     and not any(r.lang == spec for r in decisions[i].readings)]
-            assert self.tess is not None
-            for i, r in zip(extra, self.tess.read_many([(crops[i][self._upright(crops[i])], spec, False) for i in extra])):
-                decisions[i].readings.append(self._tess_reading(spec, self._upright(crops[i]), r))
+            self._read_tesseract(decisions, crops, [(i, spec, False) for i in fresh if self._latin_box(decisions[i])
+                                                    and not any(r.lang == spec for r in decisions[i].readings)])
         self._strong = self._strong_scripts(decisions)
         self._tops = self._top_scripts(decisions)
         for i in fresh:
@@ -236,6 +229,16 @@ class RoutedOcr:
             mixed = not specs and cls != VIET and g.prob("Latn") >= rules.mixed_second and self._mixed_ok
             specs.append(route.mixed if mixed else route.spec)
         return specs
+
+    def _read_tesseract(self, decisions: list[RouteDecision], crops: list[dict[str, np.ndarray]],
+                        jobs: list[tuple[int, str, bool]]) -> None:
+        """Tesseract reads box i's upright crop with `spec` (binarised second pass or not) for each
+        (i, spec, retry), in one batch; each reading is checked and added to box i's readings."""
+        if not jobs or self.tess is None:
+            return
+        readings = self.tess.read_many([(crops[i][self._upright(crops[i])], spec, retry) for i, spec, retry in jobs])
+        for (i, spec, _), r in zip(jobs, readings):
+            decisions[i].readings.append(self._tess_reading(spec, self._upright(crops[i]), r))
 
     def _retry(self, d: RouteDecision, spec: str) -> bool:
         """Whether Tesseract reads the box once more, binarised, when its first reading is unsure:

@@ -194,17 +194,17 @@ def find_plates(texts: list[Clue]) -> list[Clue]:
                 how = _pair(ba, bb)
                 if how is None:
                     continue
-                parts = [i, j]
-                if how == "row":  # a third box on the row first: "AB" "1895" "KA" is one Indonesian plate
-                    parts = next(([i, j, k] for k, (_, bk) in enumerate(placed)
-                                  if k not in (i, j) and k not in used and bk is not None and _pair(bb, bk) == "row"
-                                  and match_plate(" ".join(placed[n][0].value for n in (i, j, k)))), parts)
-                values = [placed[n][0].value for n in parts]
-                joined = " ".join(values)
-                matches = match_plate(joined, stacked=how == "stack")
-                if matches:
-                    used.update(parts)
-                    out.append(plate_clue(joined, matches, a, values))
+                # a third box on the row first: "AB" "1895" "KA" is one Indonesian plate
+                thirds = [[i, j, k] for k, (_, bk) in enumerate(placed) if how == "row" and k not in (i, j)
+                          and k not in used and bk is not None and _pair(bb, bk) == "row"]
+                for parts in thirds + [[i, j]]:
+                    values = [placed[n][0].value for n in parts]
+                    joined = " ".join(values)
+                    matches = match_plate(joined, stacked=how == "stack")
+                    if matches:
+                        used.update(parts)
+                        out.append(plate_clue(joined, matches, a, values))
+                        break
         for i, (c, _) in enumerate(placed):
             if i not in used:
                 matches = match_plate(c.value)
