@@ -282,6 +282,35 @@ def test_rule_a_certain_rapidocr_reading_stands_unless_the_script_reading_is_str
 
 
 @NEEDS_TESSERACT
+def test_rule_a_lone_weak_reading_among_boxes_of_another_script_is_dropped(rules_router):
+    """eval/real's tuning part: on a Swedish wall of stickers (thirty Latin boxes) the classifier
+    called one sticker Myanmar at 0.83 and Tesseract `mya` read 'က္လ' at 0.58; its script and
+    language clues ranked Myanmar first at 0.89. The only box of a script, in an image where
+    another script shows in `lone_busy` boxes, needs a strong reading; in a small image, or
+    strong, it stands."""
+    def box(conf: float) -> RouteDecision:
+        d = _decision({"Thai": 0.83}, ("特", 0.2))
+        _tess(rules_router, d, "Thai", "ไก่ย่าง", conf)
+        return d
+
+    rules_router._tops, rules_router._strong = {"Thai": 1, "Latn": 4}, {}
+    try:
+        rules_router._shown = {"Latn": rules_router.rules.lone_busy}
+        weak = box(0.58)
+        rules_router._decide(weak)
+        assert weak.chosen is None and any("the only Thai box among" in n for n in weak.notes), weak.notes
+        strong = box(0.9)
+        rules_router._decide(strong)
+        assert strong.chosen is not None and strong.chosen.engine == "tesseract", strong.reason
+        rules_router._shown = {"Latn": rules_router.rules.lone_busy - 1}
+        small = box(0.58)
+        rules_router._decide(small)
+        assert small.chosen is not None and small.chosen.text == "ไก่ย่าง", small.reason
+    finally:
+        rules_router._tops, rules_router._shown = {}, {}
+
+
+@NEEDS_TESSERACT
 def test_rule_no_text_keeps_only_a_certain_rapidocr_reading(rules_router):
     unsure = _decision({"none": 0.85}, ("lll", 0.7))
     rules_router._decide(unsure)

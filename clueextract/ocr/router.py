@@ -108,6 +108,7 @@ class RoutedOcr:
         self.last_decisions: list[RouteDecision] = []
         self._strong: dict[str, int] = {}
         self._tops: dict[str, int] = {}
+        self._shown: dict[str, int] = {}
         self._viet = False
 
     def identity(self) -> dict[str, Any]:
@@ -168,6 +169,7 @@ class RoutedOcr:
             self._read_tesseract(decisions, crops, [(i, spec, False) for i in fresh if self._latin_box(decisions[i])
                                                     and not any(r.lang == spec for r in decisions[i].readings)])
         self._strong = self._strong_scripts(decisions)
+        self._shown = self._shown_scripts(decisions)
         self._tops = self._top_scripts(decisions)
         for i in fresh:
             self._decide(decisions[i])
@@ -398,6 +400,10 @@ class RoutedOcr:
                     d.notes.append(f"{script} {r.text!r}: the only {script} box of the image at {p:.2f} "
                                    f"(needs {rules.lone_script})")
                     continue
+                if lone and not self._is_strong(r, script) and self._busy(script) >= rules.lone_busy:
+                    d.notes.append(f"{script} {r.text!r}: the only {script} box among {self._busy(script)} of "
+                                   f"another script, and not a strong reading")
+                    continue
             scored.append((p * r.verdict.confidence, r, f"tesseract {r.lang} {r.verdict.why} x {script} {p:.2f}"))
         if rapid is not None and self._rapid_ok(rapid):
             scored.append(self._rapid_score(g, rapid, latin_too))
@@ -433,6 +439,21 @@ class RoutedOcr:
         why = f"rapidocr {rapid.confidence:.2f} x Latin/Han/kana/digits {mass:.2f}" + (
             f" (floor {floor})" if floor > mass else "")
         return max(mass, floor) * rapid.confidence, rapid, why
+
+    def _shown_scripts(self, decisions: list[RouteDecision]) -> dict[str, int]:
+        """Per script, how many boxes show it unmistakably: a strong Tesseract reading of it (see
+        _strong_scripts) or a certain RapidOCR reading (Latin, or Han/kana)."""
+        shown = dict(self._strong)
+        for d in decisions:
+            rapid = d.rapid()
+            if rapid is not None and self._certain(rapid):
+                top = "Latn" if script_counts(rapid.text).get("Latn", 0) >= 3 else "Hani"
+                shown[top] = shown.get(top, 0) + 1
+        return shown
+
+    def _busy(self, script: str) -> int:
+        """The most boxes that one script other than `script` is shown in (see _shown_scripts)."""
+        return max((n for c, n in self._shown.items() if c != script), default=0)
 
     @staticmethod
     def _top_scripts(decisions: list[RouteDecision]) -> dict[str, int]:

@@ -63,6 +63,7 @@ class RoutingRules:
     strong_confidence: float = 0.75    # a reading this confident with 3+ unmistakable letters shows its script
     lookalike_share: float = 0.85      # a Cyrillic/Greek/Armenian reading with this share of Latin look-alikes
     lone_script: float = 0.5           # a script no other box of the image is likeliest for needs this
+    lone_busy: int = 5                 # ... and, where another script is likeliest for this many boxes, a strong reading
     plausibility: plausible.PlausibilityRules = field(default_factory=plausible.PlausibilityRules)
 
     def to_json(self) -> dict:
