@@ -151,8 +151,10 @@ STAGES: tuple[Stage, ...] = (
     Stage("metadata", ("image", "video"), ("gps", "timezone", "device"), MetadataSettings, "1",
           "EXIF/XMP of an image (after it decoded), container tags of a video; an error here is noted, "
           "the item goes on"),
-    # 2: Tesseract's second pass only for a likely script; a video's unchanged boxes read once
-    Stage("ocr", ("image", "video"), ("ocr_text", "script"), OcrSettings, "2",
+    # 2: Tesseract's second pass only for a likely script; a video's unchanged boxes read once;
+    # 3: detection at the image's own size too, spelling tests for Thai/Lao/Greek/Cyrillic, vie on a
+    # Vietnamese image's Latin boxes, a lone weak box among another script's dropped
+    Stage("ocr", ("image", "video"), ("ocr_text", "script"), OcrSettings, "3",
           "text lines of the image or of a video's selected frames; each line goes to the text stage at once; "
           "a box in a script no pack reads is a `script` clue"),
     Stage("speech", ("video", "audio"), ("speech_segment", "spoken_language"), SpeechSettings, "1",
@@ -160,8 +162,9 @@ STAGES: tuple[Stage, ...] = (
     Stage("text", ("image", "video", "audio"),
           ("text_language", "script", "place", "brand", "organization", "person", "phone", "domain", "email",
            "currency", "postal_code", "legal_form", "address_term", "dialect_marker", "registration_number",
-           # 2: places in a script their country does not write; 3: brands naming a street; 4: or another business
-           "licence_plate"), TextSettings, "4",
+           # 2: places in a script their country does not write; 3: brands naming a street; 4: or another business;
+           # 5: three boxes on a row tried as a plate before two; '·' and '•' between words cut tokens
+           "licence_plate"), TextSettings, "5",
           "clues read from each text clue as it is produced, then once per item (finish_item)"),
 )
 

@@ -98,6 +98,10 @@ def test_arabic_regional_splits(terms, text, expected):
     ("en", "The elevator in the parking lot is out of order", {"elevator": "US", "parking lot": "US"}),
     ("en", "See you this arvo at the car park", {"arvo": "AU", "car park": "GB"}),
     ("en", "Kindly do the needful and prepone the meeting", {"do the needful": "IN", "prepone": "IN"}),
+    # eval/real's tuning part: a Brighton pub board, "English Lunches-Thai Dinners / ...Menu·Sunday Roasts"
+    ("en", "hitime Menu·Sunday Roasts", {"Sunday Roasts": "GB"}),
+    ("en", "Off-licence: crisps, petrol", {"Off-licence": "GB", "crisps": "GB", "petrol": "GB"}),
+    ("en", "Pizza takeout and delivery", {"takeout": "US"}),
     ("fr", "Je passe au dépanneur, envoie-moi un courriel", {"dépanneur": "CA", "courriel": "CA"}),
     ("fr", "Il reste septante euros pour la votation", {"septante": "BE", "votation": "CH"}),
     ("zh", "我騎機車去捷運站", {"機車": "TW", "捷運": "TW"}),

@@ -111,7 +111,7 @@ def test_regional_entries_are_consistent(path):
             key = s.lower()  # lower(), not casefold(): 'Straße' and 'Strasse' are different evidence
             assert key not in seen, f"{path.name}: {s!r} ({kind}) duplicates an entry in {seen[key]}"
             seen[key] = kind
-    assert 8 <= total <= 40, f"{path.name}: {total} regional entries"
+    assert 8 <= total <= 60, f"{path.name}: {total} regional entries"  # hand-kept lists, not dumps
 
 
 def test_no_term_is_listed_in_two_packs():

@@ -43,8 +43,17 @@ from spacy.language import Language  # noqa: E402
 ENGINE = f"spacy {spacy.__version__}"
 
 
+# Separators signs and menus set between words without spaces ("Menu·Sunday Roasts", "Tea • Coffee"),
+# which spaCy's infixes leave inside one token. A middle dot between two l's is Catalan's
+# punt volat (Brussel·les, Kol·lam in the gazetteer) and stays inside the word.
+EXTRA_INFIXES = (r"(?<![lL])·|·(?![lL])", r"[•∙]")
+
+
 @lru_cache(maxsize=1)
 def blank() -> Language:
-    """The shared blank multi-language pipeline (tokenizer only)."""
-    return spacy.blank("xx")
+    """The shared blank multi-language pipeline (tokenizer only), with EXTRA_INFIXES."""
+    nlp = spacy.blank("xx")
+    infixes = [*nlp.Defaults.infixes, *EXTRA_INFIXES]
+    nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
+    return nlp
 
