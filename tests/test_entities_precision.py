@@ -142,6 +142,35 @@ def test_a_short_form_of_a_brand_inside_another_business_name_is_not_the_brand(t
         assert [c.normalized for c in sign(tx, text)] == ["Primrose School"], (text, names(sign(tx, text)))
 
 
+def test_capitals_of_a_longer_name_say_nothing_about_a_brand_inside_it(tx):
+    """eval/real's tuning part: an Aruban newspaper's 'gevestigd te Lloyd G. Smith Boulevard' (a
+    street named after a person) was the Lloyd shoe shops, Austria first, kept because the word is
+    capitalised in a lower-case line. The capitals belong to the longer name; a brand's own next
+    word, or a name that stands by itself in the sentence, still counts."""
+    assert sign(tx, "Management N.V, gevestigd te Lloyd G. Smith Boulevard") == []
+    alone = sign(tx, "the new shoes from Lloyd are here")
+    assert [c.normalized for c in alone] == ["Lloyd"] and "capitalised" in alone[0].extra["name_check"]["kept_because"]
+    assert names(sign(tx, "Welcome to Deal, Kent"))[:1] == [("Deal", "GB")]  # a comma ends a name
+
+
+def test_an_ocr_repaired_brand_outside_the_packs_needs_context(tx):
+    """eval/real's tuning part: a Walgreens receipt's 'H/D KITCHN SPONGE' (kitchen, abbreviated)
+    was Kitch'n, a Norwegian houseware chain, through the OCR-tolerant match; such a match of a
+    brand outside the language packs now needs an address word, legal form or postal code beside
+    it. The name as written still counts, and a pack's brand keeps its OCR-tolerant match."""
+    assert sign(tx, "SCOTCH BRITE H/D KITCHN SPONGE 3S") == []
+    assert names(sign(tx, "Kitch'n")) == [("Kitch'n", "NO")]
+    viet = sign(tx, "Bách hóaXANH")  # the tuning part's banner: a brand of the vi pack
+    assert [c.normalized for c in viet] == ["Bách hóa Xanh"] and viet[0].extra["fuzzy"]
+
+
+def test_a_short_name_alone_on_its_line_counts_only_in_capitals(tx):
+    """eval/real's tuning part: 'Moe' alone on a Vietnamese cooking-oil label was the Ministry of
+    Education (Kenya): a two- or three-letter name alone on a sign is an acronym only in capitals."""
+    assert sign(tx, "Moe") == []
+    assert [c.normalized for c in sign(tx, "MOE")] == ["Ministry of Education"]
+
+
 def test_a_common_name_on_a_sign_counts_when_the_line_says_it_is_a_name(tx):
     halle = sign(tx, "06108 Halle (Saale)")
     assert names(halle) == [("Halle", "DE")]

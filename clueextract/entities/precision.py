@@ -257,6 +257,8 @@ class NameCheck:
                 and any(ch.isupper() for ch in text) and not c.extra.get("pack"):
             return "written in lower case in a line with capitals"
         if c.kind != "place":
+            if c.extra.get("fuzzy") and not c.extra.get("pack"):  # 'KITCHN' (kitchen) for Kitch'n, Norway
+                return "an OCR-repaired match to a brand outside the language packs"
             return None
         if not speech and _FRAGMENT_CASE.search(value):
             return "a word ending in one capital after small letters ('ChíA'): an OCR fragment"
@@ -384,7 +386,7 @@ class NameCheck:
         if cand.common is None and cand.weak is None:
             return True
         c = cand.clue
-        if cand.common is None:  # weak by form: only context shows it is a name
+        if cand.common is None or (c.kind != "place" and cand.weak is not None):  # weak by form: only context
             why = self._context(text, cand, clues, cands) if self.settings.ocr.rescue_by_context else None
             if why is None:
                 return False
@@ -422,10 +424,13 @@ class NameCheck:
             cand.common[0] in country_languages(v.country) for v in c.countries)
         if c.kind != "place" and cand.words == 1 and cand.common[0]:
             at_home = False  # one ordinary word alone on a sign is the word ('EMPIRE' in Hong Kong neon)
+        short = c.kind != "place" and cand.words == 1 and len(cand.key) <= self.settings.short_brand_chars
+        if short and not value.isupper():
+            capitalised = False  # an acronym alone is written in capitals: 'Moe' is a word or a name, not MoE
         if r.rescue_by_standalone and capitalised and big_enough and rare_enough and at_home \
                 and _standalone(text, cand.start, cand.end):
             return "it stands alone on its line"
-        if c.kind != "place" and cand.words == 1 and len(cand.key) <= self.settings.short_brand_chars:
+        if short:
             return None  # a short name (acronym): a logo or a legal form, not capitals, shows a brand
         if r.rescue_by_case and self._case_marks_name(text, cand):
             return "it is capitalised inside a lower-case line"
@@ -443,8 +448,24 @@ class NameCheck:
         before = text[:cand.start].rstrip()
         if not before or before[-1] in _SENTENCE_END:
             return False  # the first word of a sentence is capitalised anyway
+        if self._in_longer_name(text, cand):
+            return False
         others = [w for w in _WORD.findall(text[:cand.start] + " " + text[cand.end:]) if _CASED.match(w)]
         return any(w[0].islower() for w in others)  # case is informative only in a mixed-case line
+
+    def _in_longer_name(self, text: str, cand: _Cand) -> bool:
+        """The capitalised words go on past the match: it is part of a longer name, whose capitals
+        say nothing about it ('Sponsored by PUNJAB NATIONAL BANK' is no Canadian National Bank,
+        'te Lloyd G. Smith Boulevard' no Lloyd shoe shop). A brand's own next word continues it."""
+        gap = self.settings.ocr.context_gap_chars
+        prev, nxt = _word_before(text, cand, gap), _word_after(text, cand, gap)
+        # only spaces between: a comma or a dash separates names ('Deal, Kent'; 'Primrose - Corner Shop')
+        if prev is not None and prev.group()[0].isupper() and not text[prev.end():cand.start].strip():
+            return True
+        if nxt is None or not nxt.group()[0].isupper() or text[cand.end:nxt.start()].strip():
+            return False
+        full = normalize(str(cand.clue.extra.get("brand") or cand.clue.normalized or ""))
+        return not full.startswith(f"{cand.key} {normalize(nxt.group())}")
 
     def _context(self, text: str, cand: _Cand, clues: list[Clue], cands: dict[int, _Cand]) -> Optional[str]:
         gap = self.settings.ocr.context_gap_chars
