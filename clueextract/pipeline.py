@@ -164,8 +164,9 @@ STAGES: tuple[Stage, ...] = (
            "currency", "postal_code", "legal_form", "address_term", "dialect_marker", "registration_number",
            # 2: places in a script their country does not write; 3: brands naming a street; 4: or another business;
            # 5: three boxes on a row tried as a plate before two; '·' and '•' between words cut tokens;
-           # 6: brands: capitals of a longer name, OCR-repaired matches outside the packs, short names in capitals
-           "licence_plate"), TextSettings, "6",
+           # 6: brands: capitals of a longer name, OCR-repaired matches outside the packs, short names in capitals;
+           # 7: a postal code needs its place on the same line, near it
+           "licence_plate"), TextSettings, "7",
           "clues read from each text clue as it is produced, then once per item (finish_item)"),
 )
 

@@ -133,10 +133,34 @@ def test_postal_code_counts_only_with_a_matching_place():
     assert lone == []
     place = Clue("place", "เพชรบุรี", "เพชรบุรี", 0.9, SRC, countries=[CountryVote("TH", 0.7, "province")],
                  extra={"span": [22, 30], "places": [{"country": "TH", "subdivision": "TH-76"}]})
+    place.parent = text
     found = postal_clues([text], [text, place])
     assert [(c.value, c.countries[0].country, c.countries[0].weight) for c in found] == [("76000", "TH", 0.8)]
     wrong = Clue("ocr_text", "เพชรบุรี 10110", "x", 0.9, SRC)  # a Bangkok code beside Phetchaburi
+    place.extra["span"], place.parent = [0, 8], wrong
     assert postal_clues([wrong], [wrong, place]) == []
+
+
+def test_postal_code_needs_its_place_on_the_same_line_and_near():
+    """eval/real's tuning part: a Walgreens receipt. 'SAN MATEO, CA 94401' gives a US code; the
+    receipt's other numbers ('VISA ACCT 1850', '0022 05/24/2022', a store number '#03296') are
+    no codes, though San Mateo's countries (the Philippines, the US, ...) have 4- and 5-digit
+    formats; nor is a number far along the place's own line."""
+    from clueextract.packs import Candidates
+    from clueextract.text.extract import TextClueExtractor
+
+    cand = Candidates.from_packs(select(default_packs_dir(), ["auto"]))
+    tx = TextClueExtractor(list(cand.languages), list(cand.regions), packs=cand.packs)
+    lines = ["Walgreens", "#03296 191 E 3RD AVE", "SAN MATEO, CA 94401", "0022 05/24/2022 1:10 PM",
+             "VISA ACCT 1850", "San Mateo store opened in the summer of 2016"]
+    clues: list[Clue] = []
+    for i, line in enumerate(lines):
+        ocr = Clue("ocr_text", line, line.casefold(), 0.95, Source("ocr", "rapidocr"),
+                   locator={"bbox": [0, 40 * i, 400, 40 * i + 30]})
+        clues += [ocr] + tx.extract(ocr)
+    assert any(c.kind == "place" and c.value == "San Mateo" for c in clues)
+    codes = [(c.value, c.countries[0].country) for c in tx.finish_item(clues) if c.kind == "postal_code"]
+    assert codes == [("94401", "US")]
 
 
 def test_twinned_with_germany_sign_stays_gb_through_the_real_extractors():
