@@ -15,6 +15,7 @@ from .phones import find_phones, place_local_numbers
 from .plates import find_plates
 from .registration import find_registration_numbers
 from .script import script_clue
+from .shortlines import joined_language_clues
 
 
 class TextClueExtractor:
@@ -71,10 +72,10 @@ class TextClueExtractor:
     def finish_item(self, clues: list[Clue]) -> list[Clue]:
         """Clues that need the whole item (licence plates read as whole OCR boxes; Traditional or
         Simplified Chinese and written Cantonese over all OCR lines, which one Japanese line rules
-        out; foreign mentions across the lines of a sign; postal codes beside a matching place);
-        call once per item."""
+        out; the language of short lines read together; foreign mentions across the lines of a
+        sign; postal codes beside a matching place); call once per item."""
         set_aside_han_in_japanese_items(clues)
-        out = find_plates(clues) + han_clues(clues)
+        out = find_plates(clues) + han_clues(clues) + joined_language_clues(clues, self.identifier)
         out += self.entities.finish_item(clues) if self.entities is not None else []
         place_local_numbers(clues + out)  # after the item's other votes are known
         return out
