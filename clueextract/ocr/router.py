@@ -322,14 +322,18 @@ class RoutedOcr:
             text = {c: p for c, p in d.adjusted.ranked if c not in ("none", "Zyyy")}
             total = sum(text.values())
             dists.append({c: p / total for c, p in text.items()} if total > 0 else {})
-        for i, d in enumerate(decisions):
-            others = [x for j, x in enumerate(dists) if j != i and x]
-            if not others or rules.context_weight <= 0:
+        # the other boxes' mean distribution: all boxes' sum less the box's own (linear, not
+        # quadratic: a dense page has 150-200 boxes)
+        totals: dict[str, float] = {}
+        for x in dists:
+            for c, p in x.items():
+                totals[c] = totals.get(c, 0.0) + p
+        n_text = sum(1 for x in dists if x)
+        for d, own in zip(decisions, dists):
+            n_others = n_text - (1 if own else 0)
+            if n_others == 0 or rules.context_weight <= 0:
                 continue
-            seen: dict[str, float] = {}
-            for x in others:
-                for c, p in x.items():
-                    seen[c] = seen.get(c, 0.0) + p / len(others)
+            seen = {c: (t - own.get(c, 0.0)) / n_others for c, t in totals.items()}
             assert d.adjusted is not None
             raw = {c: p * (1.0 + rules.context_weight * seen.get(c, 0.0)) for c, p in d.adjusted.ranked}
             total = sum(raw.values())
