@@ -215,6 +215,8 @@ class RoutedOcr:
         rapid = d.rapid()
         if self._certain(rapid) and g.script in RAPID_CLASSES:
             return []
+        if self._certain(rapid) and max((p for c, p in g.ranked if c in self._by_script), default=0.0) < rules.certain_skip:
+            return []  # no routed script likely enough to outscore a certain RapidOCR reading (_rapid_score's floor)
         scripts: list[str] = []
         for cls, p in g.ranked:
             if p < rules.try_min:

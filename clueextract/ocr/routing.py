@@ -43,6 +43,7 @@ class RoutingRules:
     certain_latin: float = 0.99        # a RapidOCR reading with >= 3 Latin letters at this score is certain
     certain_cjk: float = 0.95          # ... with >= 2 Han/kana letters
     certain_floor: float = 0.5         # a certain RapidOCR reading weighs at least this, whatever the classifier
+    certain_skip: float = 0.3          # ... and is read by no Tesseract spec whose script is less likely than this
     confident_rapid: float = 0.9       # a RapidOCR reading this confident ...
     confident_floor: float = 0.35      # ... weighs at least this, unless one other script is dominant:
     dominant: float = 0.5              # a script RapidOCR cannot read with this probability
