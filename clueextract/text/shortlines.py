@@ -46,7 +46,7 @@ def joined_language_clues(clues: list[Clue], identifier: LanguageIdentifier) -> 
         if script in AMBIGUOUS_SCRIPTS and script not in voiced and len(_WORD.findall(line.value)) < min_words:
             by_script.setdefault(script, []).append(line)
     out = []
-    for script, short in sorted(by_script.items()):
+    for _script_code, short in sorted(by_script.items()):
         if len(short) < MIN_LINES:
             continue
         text = " ".join(c.value for c in short)
