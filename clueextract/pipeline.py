@@ -165,8 +165,9 @@ STAGES: tuple[Stage, ...] = (
            # 2: places in a script their country does not write; 3: brands naming a street; 4: or another business;
            # 5: three boxes on a row tried as a plate before two; '·' and '•' between words cut tokens;
            # 6: brands: capitals of a longer name, OCR-repaired matches outside the packs, short names in capitals;
-           # 7: a postal code needs its place on the same line, near it; 8: short lines' language read together
-           "licence_plate"), TextSettings, "8",
+           # 7: a postal code needs its place on the same line, near it; 8: short lines' language read together;
+           # 9: 'KM' is Bosnian marks only with cents
+           "licence_plate"), TextSettings, "9",
           "clues read from each text clue as it is produced, then once per item (finish_item)"),
 )
 

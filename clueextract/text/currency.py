@@ -35,6 +35,10 @@ from clueextract.records import Clue, CountryVote, Source
 from clueextract.text.base import TextContext
 
 CURRENT_STRENGTH = 0.6   # total vote of a currency, split across its territories
+# Symbols that are also units of length after a number: a price only with cents ("12,50 KM" is
+# Bosnian marks; "421 KM" on a Brazilian receipt's road address, a kilometre marker, is not).
+UNIT_LIKE = frozenset({"KM"})
+_CENTS = regex.compile(r"[.,]\d{2}$")
 FORMER_STRENGTH = 0.3    # a withdrawn currency (old price tag) points less firmly
 _LANG_ALIASES = {"tl": "fil", "iw": "he", "in": "id", "nb": "no", "ji": "yi"}
 
@@ -175,6 +179,8 @@ def find_currencies(text: str, ctx: TextContext) -> list[Clue]:
         all_readings = sorted(codes)
         codes, by_lang = _narrow_by_language(key, sorted(codes), ctx.language, data)
         symbol = written[0]
+        if symbol in UNIT_LIKE and not _CENTS.search(amount):
+            continue
         is_code = all(s in data["territories"] for s in written)
         loc = dict(ctx.locator)
         loc["span"] = [m.start(), m.end()]
