@@ -161,6 +161,11 @@ def test_postal_code_needs_its_place_on_the_same_line_and_near():
     assert any(c.kind == "place" and c.value == "San Mateo" for c in clues)
     codes = [(c.value, c.countries[0].country) for c in tx.finish_item(clues) if c.kind == "postal_code"]
     assert codes == [("94401", "US")]
+    # the shared name beside the code is the US San Mateo now; the other reading is listed
+    (beside,) = [c for c in clues if c.kind == "place" and c.value == "SAN MATEO"]
+    assert [v.country for v in beside.countries] == ["US"] and beside.extra["narrowed_by_postcode"]["votes"]
+    far = [c for c in clues if c.kind == "place" and c.value == "San Mateo"]
+    assert len({v.country for v in far[0].countries}) > 1  # no code beside it: all its countries
 
 
 def test_twinned_with_germany_sign_stays_gb_through_the_real_extractors():

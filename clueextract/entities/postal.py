@@ -81,6 +81,21 @@ def _beside(place: Clue, line: Clue, start: int, end: int) -> bool:
     return max(span[0] - end, start - span[1]) <= NEAR_CHARS
 
 
+def _narrow(place: Clue, country: str, code: str) -> None:
+    """A place name several countries share, beside a code of one of them, is that country's:
+    'SAN MATEO, CA 94401' on a receipt of eval/real's tuning part voted the Philippines first (San
+    Mateo, Rizal, by population) though the code fits only the US. Its other votes are listed in
+    extra.narrowed_by_postcode, not counted."""
+    others = [v for v in place.countries if v.country != country]
+    mine = [v for v in place.countries if v.country == country]
+    if not others or not mine:
+        return
+    place.extra["narrowed_by_postcode"] = {"code": code, "votes": [v.to_json() for v in others]}
+    top = max(v.weight for v in place.countries)
+    place.countries = [CountryVote(country, top, f"{mine[0].reason}; the postcode {code} beside it "
+                                                 f"fits {country_name(country)}")]
+
+
 def postal_clues(text_clues: Iterable[Clue], all_clues: list[Clue]) -> list[Clue]:
     """postal_code clues for one item: codes in its texts that agree with a place it names."""
     places = _places(all_clues)
@@ -109,6 +124,7 @@ def postal_clues(text_clues: Iterable[Clue], all_clues: list[Clue]) -> list[Clue
                 if best is None:
                     continue
                 w, reason, place = best
+                _narrow(place, country, code)
                 clue = Clue(kind="postal_code", value=code, normalized=code.upper().replace(" ", ""),
                             confidence=0.8 if w == WEIGHT_PROVINCE else 0.6, source=SOURCE,
                             locator=dict(tc.locator), countries=[CountryVote(country, w, reason)],
