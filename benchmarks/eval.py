@@ -46,7 +46,7 @@ REAL = ROOT / "eval" / "real"
 SHARED = ROOT.parent / "shared" / "realdev"
 METADATA_KINDS = {"gps", "timezone", "device"}
 PARTS = ("samples", "real-tune", "real-check")
-ENTITY_KINDS = ("place", "brand")
+ENTITY_KINDS = ("place", "brand", "organization")
 
 
 @dataclass
@@ -255,6 +255,34 @@ def entity_rows(part: str, units: list[Unit]) -> list[dict]:
     return rows
 
 
+def judged() -> dict[tuple[str, ...], tuple[str, str]]:
+    """eval/real/judged_entities.tsv: (file, kind, value, normalized, top country) -> (judgement, why),
+    judged by eye: right when the text names that place (or brand) and the clue's top country is
+    the country of the one meant."""
+    path = REAL / "judged_entities.tsv"
+    if not path.exists():
+        return {}
+    with open(path, encoding="utf-8", newline="") as f:
+        return {(r["file"], r["kind"], r["value"], r["normalized"], r["top_country"]): (r["judgement"], r["why"])
+                for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar="\\")}
+
+
+def judged_precision(ents: list[dict]) -> dict:
+    """Per entity group (place; brand and organisation), the clues judged right / judged, how many
+    are not judged yet, and the wrong ones."""
+    table = judged()
+    out: dict[str, dict] = {}
+    for group, kinds in (("place", ("place",)), ("brand", ("brand", "organization"))):
+        rows = [e for e in ents if e["kind"] in kinds]
+        verdicts = [table.get((e["item"], e["kind"], e["value"], e["normalized"], e["top_country"])) for e in rows]
+        out[group] = {"right": sum(v is not None and v[0] == "right" for v in verdicts),
+                      "judged": sum(v is not None for v in verdicts),
+                      "unjudged": sum(v is None for v in verdicts),
+                      "wrong": [(e["item"], e["value"], e["top_country"], v[1]) for e, v in zip(rows, verdicts)
+                                if v is not None and v[0] == "wrong"]}
+    return out
+
+
 def timing(units: list[Unit]) -> dict:
     s = [u.seconds for u in units if u.media == "image" and u.seconds is not None]
     return {"images": len(s), "median": quantile(s, 0.5), "p90": quantile(s, 0.9)}
@@ -279,6 +307,7 @@ def evaluate(part: str, case: Path, samples: Path) -> dict:
             "entities": {k: sum(e["kind"] == k for e in ents) for k in ENTITY_KINDS},
             "entity_right": {k: sum(e["kind"] == k and e["top_country"] == e["truth"] for e in ents)
                              for k in ENTITY_KINDS},
+            "judged": judged_precision(ents) if part != "samples" else None,
             "timing": timing(units)}
 
 
@@ -328,14 +357,25 @@ def report(results: list[dict]) -> None:
                               for r in results])
     line("  of items with top p >= 0.8, right", [fmt(r["calibration"]["high_right"], True,
                                                      r["calibration"]["high_n"]) for r in results])
-    print("\nPlace and brand clues (top country = truth / clues; judge them in <case>/place_brand_clues.tsv)")
+    print("\nPlace, brand and organisation clues (top country = truth / clues; judge them in <case>/place_brand_clues.tsv)")
     for k in ENTITY_KINDS:
         line(f"  {k}", [f"{r['entity_right'][k]}/{r['entities'][k]}" for r in results])
+    print("Judged by eye (eval/real/judged_entities.tsv): right / judged clues (not judged yet)")
+    for g in ("place", "brand"):
+        line(f"  {g}{' and organization' if g == 'brand' else ''}",
+             [f"{j[g]['right']}/{j[g]['judged']} ({j[g]['unjudged']})" if (j := r.get("judged")) else "-"
+              for r in results])
     line("seconds per image: median / p90",
          [f"{fmt(r['timing']['median'], False)} / {fmt(r['timing']['p90'], False)}" for r in results])
     for r in results:
         for n in r["notes"]:
             print(f"note [{r['part']}]: {n}")
+    for r in results:
+        wrong = [w for g in ("place", "brand") for w in (r.get("judged") or {}).get(g, {}).get("wrong", [])]
+        if wrong:
+            print(f"\nplace and brand clues judged wrong [{r['part']}]:")
+            for name, value, top, why in wrong:
+                print(f"  {name}: {value!r} -> {top}: {why}")
     for r in results:
         ex = r["foreign"]["examples"][:8]
         if ex:

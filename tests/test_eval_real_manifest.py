@@ -100,7 +100,7 @@ def test_copied_files_exist_with_their_hash_and_an_allowed_licence():
                 if line.strip() and not line.startswith("#")} if RESERVED.is_file() else set()
     copied_reserved = [r["file"] for r in repo_rows if r["source_repo"].lower() in reserved]
     assert not copied_reserved, f"media of a RESERVED.txt repository copied here: {copied_reserved}"
-    listed = {r["file"] for r in repo_rows} | {"MANIFEST.tsv", "README.md", "SOURCES.md"}
+    listed = {r["file"] for r in repo_rows} | {"MANIFEST.tsv", "README.md", "SOURCES.md", "judged_entities.tsv"}
     present = {p.relative_to(REAL).as_posix() for p in REAL.rglob("*") if p.is_file()}
     assert present <= listed, f"files in eval/real not in the manifest: {sorted(present - listed)}"
 
@@ -114,3 +114,23 @@ def test_in_place_files_exist_with_their_hash():
         path = SHARED / r["file"]
         assert path.is_file(), r["file"]
         assert sha256_of(path) == r["sha256"], f"{r['file']}: hash differs from the manifest"
+
+
+def test_judged_entities_name_manifest_files_and_say_why_when_wrong():
+    """eval/real/judged_entities.tsv (place, brand and organisation clues judged by eye, read by
+    benchmarks/eval.py): each row names a file of the manifest, a clue kind, a verdict, and why
+    for a wrong one; a clue appears once."""
+    import csv
+
+    files = {r["file"] for r in rows()}
+    with open(REAL / "judged_entities.tsv", encoding="utf-8", newline="") as f:
+        judged = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar="\\"))
+    assert judged
+    keys = set()
+    for r in judged:
+        key = (r["file"], r["kind"], r["value"], r["normalized"], r["top_country"])
+        assert key not in keys, key
+        keys.add(key)
+        assert r["file"] in files and r["kind"] in ("place", "brand", "organization"), r
+        assert r["judgement"] in ("right", "wrong") and (r["judgement"] == "right" or r["why"]), r
+        assert re.fullmatch(r"[A-Z]{2}|-", r["top_country"]), r
