@@ -53,3 +53,10 @@ def test_no_second_guess_where_a_line_of_the_script_has_one(tx):
     lines, joined = item(tx, ["Bitte nicht parken", "Ausfahrt", "Tag und Nacht"])
     assert languages(lines) and languages(joined) == []
     assert languages(item(tx, ["Parkausweis"])[1]) == []
+
+
+def test_a_line_that_repeats_is_read_once(tx):
+    """A video's frames repeat a sign's lines: each text joins once."""
+    (clue,) = [c for c in item(tx, ["mit", "Parkausweis", "mit", "Parkausweis", "Nr. 1864"])[1]
+               if c.kind == "text_language"]
+    assert clue.extra["joined_lines"] == ["mit", "Parkausweis", "Nr. 1864"]

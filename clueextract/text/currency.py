@@ -35,11 +35,11 @@ from clueextract.records import Clue, CountryVote, Source
 from clueextract.text.base import TextContext
 
 CURRENT_STRENGTH = 0.6   # total vote of a currency, split across its territories
+FORMER_STRENGTH = 0.3    # a withdrawn currency (old price tag) points less firmly
 # Symbols that are also units of length after a number: a price only with cents ("12,50 KM" is
 # Bosnian marks; "421 KM" on a Brazilian receipt's road address, a kilometre marker, is not).
 UNIT_LIKE = frozenset({"KM"})
 _CENTS = regex.compile(r"[.,]\d{2}$")
-FORMER_STRENGTH = 0.3    # a withdrawn currency (old price tag) points less firmly
 _LANG_ALIASES = {"tl": "fil", "iw": "he", "in": "id", "nb": "no", "ji": "yi"}
 
 _SP = r"[ \u00a0\u202f]?"

@@ -8,10 +8,11 @@ parking sign of eval/real's tuning part read as four lines, 'P' / 'mit' / 'Parka
 
 Which lines: OCR lines (not transcripts) in a script shared by many languages whose words are
 too few for a guess of their own, in an item where no line of that script gave a language clue
-(a guess of its own would be counted twice). At least two such lines; they are read in the
-item's order, joined by spaces, and the joined text goes through the same identifier and the
-same held_back tests as one line (min words, margin, common words, box script). The clue names
-the lines it joined.
+(a guess of its own would be counted twice). At least two such lines, each text once (a video's
+frames repeat them); they are read in the item's order, joined by spaces, and the joined text
+goes through the same identifier and the same held_back tests as one line (min words, margin,
+common words; not the box-script test: the lines come from different boxes). The clue names the
+lines it joined.
 """
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ def joined_language_clues(clues: list[Clue], identifier: LanguageIdentifier) -> 
     by_script: dict[str, list[Clue]] = {}
     for line in lines:
         script = _script(line.value)
-        if script in AMBIGUOUS_SCRIPTS and script not in voiced and len(_WORD.findall(line.value)) < min_words:
+        if script in AMBIGUOUS_SCRIPTS and script not in voiced and len(_WORD.findall(line.value)) < min_words \
+                and all(c.value != line.value for c in by_script.get(script, [])):
             by_script.setdefault(script, []).append(line)
     out = []
     for _script_code, short in sorted(by_script.items()):
