@@ -37,7 +37,8 @@ def test_a_sign_cut_into_one_word_boxes_gets_its_language(tx):
     assert languages(lines) == []
     (clue,) = [c for c in joined if c.kind == "text_language"]
     assert clue.value == "de" and clue.countries[0].country == "DE"
-    assert clue.extra["joined_lines"] == ["P", "mit", "Parkausweis", "Nr. 1864"] and clue.parent is not None
+    assert clue.extra["joined_lines"] == ["P", "mit", "Parkausweis", "Nr. 1864"] and clue.parent is None
+    assert clue.locator == {"bbox": [0, 0, 300, 150]}  # around the four lines' boxes
 
 
 def test_joined_lines_pass_the_tests_of_one_line(tx):
@@ -60,3 +61,14 @@ def test_a_line_that_repeats_is_read_once(tx):
     (clue,) = [c for c in item(tx, ["mit", "Parkausweis", "mit", "Parkausweis", "Nr. 1864"])[1]
                if c.kind == "text_language"]
     assert clue.extra["joined_lines"] == ["mit", "Parkausweis", "Nr. 1864"]
+
+
+def test_the_summaries_quote_every_joined_line():
+    """A joined guess has no parent line: the summaries quote the lines it read together."""
+    from clueextract.export.summary_model import _Index
+
+    rec = {"record": "clue", "clue_id": "c-1", "item_id": "i-1", "kind": "text_language", "value": "de",
+           "derived_from": None, "locator": {"bbox": [0, 0, 300, 150]},
+           "extra": {"joined_lines": ["P", "mit", "Parkausweis", "Nr. 1864"]}}
+    quote = _Index([{"record": "item", "item_id": "i-1", "path": "sign.jpg"}, rec]).quote("c-1")
+    assert quote.source_text == "P / mit / Parkausweis / Nr. 1864" and quote.value == "de"

@@ -281,6 +281,9 @@ class _Index:
         parent = self.clues.get(c.get("derived_from") or "")
         value = entry.get("value", c.get("value", ""))
         src = parent.get("value") if parent and parent.get("value") != value else None
+        joined = (c.get("extra") or {}).get("joined_lines")
+        if joined:  # one guess over an item's short lines (text/shortlines.py): quote them all
+            src = " / ".join(str(x) for x in joined)
         item_id = entry.get("item_id") or c.get("item_id", "")
         loc = entry["locator"] if isinstance(entry.get("locator"), dict) else c.get("locator")
         repeats = entry.get("repeats")

@@ -11,8 +11,9 @@ too few for a guess of their own, in an item where no line of that script gave a
 (a guess of its own would be counted twice). At least two such lines, each text once (a video's
 frames repeat them); they are read in the item's order, joined by spaces, and the joined text
 goes through the same identifier and the same held_back tests as one line (min words, margin,
-common words; not the box-script test: the lines come from different boxes). The clue names the
-lines it joined.
+common words; not the box-script test: the lines come from different boxes). The clue lists the
+lines it joined (`extra.joined_lines`, quoted whole by the summaries), its box is the box around
+theirs, and it has no parent line.
 """
 from __future__ import annotations
 
@@ -52,10 +53,18 @@ def joined_language_clues(clues: list[Clue], identifier: LanguageIdentifier) -> 
         if len(short) < MIN_LINES:
             continue
         text = " ".join(c.value for c in short)
-        clue = language_clue(text, TextContext(locator=dict(short[0].locator)), identifier)
+        clue = language_clue(text, TextContext(locator=_union(short)), identifier)
         if clue is None:
             continue
-        clue.extra["joined_lines"] = [c.value for c in short]
-        clue.parent = short[0]
+        clue.extra["joined_lines"] = [c.value for c in short]  # no one line is its parent: quoted all
         out.append(clue)
     return out
+
+
+def _union(lines: list[Clue]) -> dict:
+    """The box around the lines' boxes (an image's), else the first line's locator (a video's frames)."""
+    boxes = [c.locator.get("bbox") for c in lines]
+    if all(isinstance(b, (list, tuple)) and len(b) == 4 for b in boxes):
+        return {"bbox": [min(b[0] for b in boxes), min(b[1] for b in boxes),
+                         max(b[2] for b in boxes), max(b[3] for b in boxes)]}
+    return dict(lines[0].locator)
