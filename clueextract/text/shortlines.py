@@ -63,8 +63,8 @@ def joined_language_clues(clues: list[Clue], identifier: LanguageIdentifier) -> 
 
 def _union(lines: list[Clue]) -> dict:
     """The box around the lines' boxes (an image's), else the first line's locator (a video's frames)."""
-    boxes = [c.locator.get("bbox") for c in lines]
-    if all(isinstance(b, (list, tuple)) and len(b) == 4 for b in boxes):
-        return {"bbox": [min(b[0] for b in boxes), min(b[1] for b in boxes),
-                         max(b[2] for b in boxes), max(b[3] for b in boxes)]}
-    return dict(lines[0].locator)
+    boxes = [b for b in (c.locator.get("bbox") for c in lines) if isinstance(b, (list, tuple)) and len(b) == 4]
+    if len(boxes) < len(lines):
+        return dict(lines[0].locator)
+    return {"bbox": [min(b[0] for b in boxes), min(b[1] for b in boxes),
+                     max(b[2] for b in boxes), max(b[3] for b in boxes)]}
