@@ -215,8 +215,12 @@ class RoutedOcr:
         rapid = d.rapid()
         if self._certain(rapid) and g.script in RAPID_CLASSES:
             return []
-        if self._certain(rapid) and max((p for c, p in g.ranked if c in self._by_script), default=0.0) < rules.certain_skip:
+        routed = max((p for c, p in g.ranked if c in self._by_script), default=0.0)
+        if self._certain(rapid) and routed < rules.certain_skip:
             return []  # no routed script likely enough to outscore a certain RapidOCR reading (_rapid_score's floor)
+        if rapid is not None and rapid.confidence >= rules.confident_rapid and self._rapid_ok(rapid) \
+                and routed < rules.confident_skip:
+            return []  # a confident RapidOCR line and no routed script the classifier names at confident_skip
         scripts: list[str] = []
         for cls, p in g.ranked:
             if p < rules.try_min:

@@ -46,6 +46,7 @@ class RoutingRules:
     certain_skip: float = 0.3          # ... and is read by no Tesseract spec whose script is less likely than this
     confident_rapid: float = 0.9       # a RapidOCR reading this confident ...
     confident_floor: float = 0.35      # ... weighs at least this, unless one other script is dominant:
+    confident_skip: float = 0.2        # ... and is read by no Tesseract spec whose script is less likely than this
     dominant: float = 0.5              # a script RapidOCR cannot read with this probability
     viet_in_rapid: float = 0.5         # share of the Viet class RapidOCR's reading may claim (it drops tone letters)
     context_weight: float = 3.0        # how much the image's other boxes' scripts raise a box's (see _context)
