@@ -310,6 +310,14 @@ def test_rule_a_lone_weak_reading_among_boxes_of_another_script_is_dropped(rules
         rules_router._tops, rules_router._shown = {}, {}
 
 
+def _sink_box(thai: float, conf: float) -> RouteDecision:
+    """A Latin line RapidOCR read at `conf`, which the classifier gives first to a class no pack
+    routes (Cherokee, as odd crops are), Thai at `thai` and Latin the rest."""
+    d = _decision({"Cher": 0.5, "Thai": thai, "Latn": 0.5 - thai}, ("Soi Sukhumvit 11", conf))
+    d.adjusted = d.guess
+    return d
+
+
 @NEEDS_TESSERACT
 def test_rule_a_certain_rapidocr_reading_skips_unlikely_scripts(rules_router):
     """A certain RapidOCR reading weighs at least `certain_floor`: a routed script under
@@ -318,15 +326,10 @@ def test_rule_a_certain_rapidocr_reading_skips_unlikely_scripts(rules_router):
     same). A script at `certain_skip` or more is still read. (The classifier's top class here is
     one no pack routes, as the sink classes of odd crops are; a Latin top skips Tesseract anyway.)"""
     skip = rules_router.rules.certain_skip
-
-    def box(thai: float, conf: float) -> RouteDecision:
-        d = _decision({"Cher": 0.45, "Thai": thai, "Latn": 0.5 - thai}, ("Soi Sukhumvit 11", conf))
-        d.adjusted = d.guess
-        return d
-
-    assert rules_router._tesseract_specs(box(skip - 0.05, 0.995)) == []
-    assert [rules_router._route_of(s).script for s in rules_router._tesseract_specs(box(skip + 0.05, 0.995))][:1] == ["Thai"]
-    assert rules_router._tesseract_specs(box(skip - 0.05, 0.9))  # not certain: read as before
+    assert rules_router._tesseract_specs(_sink_box(skip - 0.05, 0.995)) == []
+    likely = rules_router._tesseract_specs(_sink_box(skip + 0.05, 0.995))
+    assert [rules_router._route_of(s).script for s in likely][:1] == ["Thai"]
+    assert rules_router._tesseract_specs(_sink_box(skip - 0.05, 0.9))  # not certain: read as before
 
 
 @NEEDS_TESSERACT
@@ -337,15 +340,9 @@ def test_rule_a_confident_rapidocr_reading_skips_scripts_the_classifier_barely_n
     two lines changed and both better read ('tvåa.' on a Swedish page, not Tesseract-vie's 'tvảa.';
     'Val Aprox Trib' on a Brazilian receipt, not 'Uạ| @prox Trib')."""
     skip = rules_router.rules.confident_skip
-
-    def box(thai: float, conf: float) -> RouteDecision:
-        d = _decision({"Cher": 0.5, "Thai": thai, "Latn": 0.5 - thai}, ("Soi Sukhumvit 11", conf))
-        d.adjusted = d.guess
-        return d
-
-    assert rules_router._tesseract_specs(box(skip - 0.05, 0.95)) == []
-    assert rules_router._tesseract_specs(box(skip + 0.05, 0.95))  # likely enough: read
-    assert rules_router._tesseract_specs(box(skip - 0.05, 0.8))  # not confident: read
+    assert rules_router._tesseract_specs(_sink_box(skip - 0.05, 0.95)) == []
+    assert rules_router._tesseract_specs(_sink_box(skip + 0.05, 0.95))  # likely enough: read
+    assert rules_router._tesseract_specs(_sink_box(skip - 0.05, 0.8))  # not confident: read
 
 
 @NEEDS_TESSERACT
