@@ -42,7 +42,7 @@ from clueextract.records import Clue, Source
 from clueextract.text.base import TextContext
 from clueextract.text.langcheck import box_conflict, doubt, strip_addresses
 from clueextract.text.langcountries import countries_for_language, country_languages
-from clueextract.text.script import ENGINE as SCRIPT_ENGINE, script_counts, words_in_script
+from clueextract.text.script import ENGINE as SCRIPT_ENGINE, dominant_script, script_counts, words_in_script
 
 MARKERS_FILE = Path(__file__).resolve().parent.parent / "data" / "language_markers.json"
 
@@ -273,7 +273,7 @@ class LanguageIdentifier:
         total = sum(counts.values())
         if not total:
             return None
-        script, n = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        script, n = dominant_script(counts)
         if n < (MIN_LETTERS_SYLLABIC if script in _SYLLABIC else MIN_LETTERS):
             return None
         share = n / total

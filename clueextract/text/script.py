@@ -86,6 +86,12 @@ def script_counts(text: str) -> Counter[str]:
     return counts
 
 
+def dominant_script(counts: Counter[str]) -> tuple[str, int]:
+    """The script with the most letters in `counts` (script_counts) and its count; ties go to the
+    code later in the alphabet. `counts` must not be empty."""
+    return max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+
+
 def script_profile(text: str) -> list[tuple[str, float]]:
     """[(ISO 15924 code, share of letters)], largest share first; [] when there are no letters."""
     counts = script_counts(text)

@@ -25,7 +25,7 @@ from ..records import Clue
 from .base import TextContext
 from .langcheck import rules as precision_rules
 from .language import AMBIGUOUS_SCRIPTS, LanguageIdentifier, language_clue
-from .script import script_counts
+from .script import dominant_script, script_counts
 
 MIN_LINES = 2
 _WORD = regex.compile(r"[\p{L}\p{M}]{2,}")
@@ -33,7 +33,7 @@ _WORD = regex.compile(r"[\p{L}\p{M}]{2,}")
 
 def _script(text: str) -> Optional[str]:
     counts = script_counts(text)
-    return max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0] if counts else None
+    return dominant_script(counts)[0] if counts else None
 
 
 def joined_language_clues(clues: list[Clue], identifier: LanguageIdentifier) -> list[Clue]:
