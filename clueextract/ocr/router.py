@@ -410,8 +410,8 @@ class RoutedOcr:
                     d.notes.append(f"{script} {r.text!r}: the only {script} box of the image at {p:.2f} "
                                    f"(needs {rules.lone_script})")
                     continue
-                if lone and not self._is_strong(r, script) and self._busy(script) >= rules.lone_busy:
-                    d.notes.append(f"{script} {r.text!r}: the only {script} box among {self._busy(script)} of "
+                if lone and not self._is_strong(r, script) and (busy := self._busy(script)) >= rules.lone_busy:
+                    d.notes.append(f"{script} {r.text!r}: the only {script} box among {busy} of "
                                    f"another script, and not a strong reading")
                     continue
             scored.append((p * r.verdict.confidence, r, f"tesseract {r.lang} {r.verdict.why} x {script} {p:.2f}"))
