@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from typing import Any, BinaryIO, Optional
 
-from . import TOOL, pipeline
+from . import TOOL, loadclock, pipeline
 from .config import ScanConfig, default_model_dir
 from .hashing import file_sha256
 from .ingest.hashing import CHUNK, hash_file, open_readonly
@@ -150,8 +150,9 @@ class Processor:
             c: pipeline.SpeechSettings = self.settings["speech"]
             spans = SpanOptions(max_chunk_s=c.max_chunk_s, window_s=c.lid_window_s,
                                 switch_prob=c.lid_switch_prob, chunk_certainty=c.lid_chunk_certainty)
-            self._audio = AudioStage(c.asr_model, list(self.cand.speech), self.threads, decoding_options(c), spans,
-                                     block_s=c.block_s, vad_min_silence_ms=c.vad_min_silence_ms)
+            with loadclock.loading(f"speech model {c.asr_model}"):
+                self._audio = AudioStage(c.asr_model, list(self.cand.speech), self.threads, decoding_options(c),
+                                         spans, block_s=c.block_s, vad_min_silence_ms=c.vad_min_silence_ms)
         return self._audio
 
     def process(self, job: Job, data: Optional[bytes] = None) -> ItemResult:
@@ -159,6 +160,7 @@ class Processor:
         verified against the ingest SHA-256 like the file itself."""
         result = ItemResult()
         t0 = time.perf_counter()
+        loads_before = loadclock.snapshot()
         opened = False  # re-checked after processing only when it was verified and read
         inp: pipeline.InputSettings = self.settings["input"]
         try:
@@ -184,6 +186,10 @@ class Processor:
         except Exception as e:  # an item-level pass must not cost the clues already found
             result.info["finish_error"] = f"{type(e).__name__}: {e}"
         result.info["seconds"] = round(time.perf_counter() - t0, 4)
+        loaded = loadclock.since(loads_before)
+        if loaded:  # first-use loads the item waited for: part of `seconds`, a fixed cost (loadclock.py)
+            result.info["load_seconds"] = round(sum(loaded.values()), 3)
+            result.info["loaded"] = loaded
         for ordinal, clue in enumerate(result.clues):  # ids follow content + position: same input, same ids
             clue.assign_id(job.sha256, ordinal)
         release_freed_memory()

@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 from typing import Iterable, Optional
 
+from .. import loadclock
 from ..packs import Pack
 from ..kinds import SPAN_PRIORITY
 from ..hashing import file_sha256
@@ -103,7 +104,8 @@ class EntityExtractor:
 
     def _ready(self) -> None:
         if self._loading is not None:
-            self._loading.join()
+            with loadclock.loading("entity indexes (built in the background; the wait)"):
+                self._loading.join()
             self._loading = None
         if self._error is not None:
             raise self._error

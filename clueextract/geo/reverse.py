@@ -29,6 +29,7 @@ from functools import lru_cache
 from importlib import metadata as importlib_metadata
 from typing import Any, Optional
 
+from .. import loadclock
 from ..hashing import file_sha256
 
 # Beyond this distance from the nearest GeoNames place (≥ 1000 inhabitants) we do not
@@ -93,7 +94,7 @@ def _load() -> Any:
     global _geocoder
     if _geocoder is not None:
         return _geocoder
-    with _lock:
+    with _lock, loadclock.loading("reverse geocoder (GeoNames cities1000)"):
         if _geocoder is None:
             import reverse_geocoder  # noqa: PLC0415 (heavy: reverse_geocoder and SciPy, +340 ms at import; only GPS points)
 

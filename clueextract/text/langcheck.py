@@ -19,7 +19,7 @@ Devanagari) becomes a clue only if
 - the line's words are common words of that language (`min_common_words` of them among its
   3,000 most frequent words) and not clearly more common in another language
   (`other_language_zipf`): the table is read from the word lists wordfreq ships (read-only,
-  ~0.5 s and a few MB once per worker, all wordfreq languages of those scripts, also ones no
+  ~1 s and a few MB once per worker, on first use, all wordfreq languages of those scripts, also ones no
   pack covers, which is how Swedish is told from German), Latin words compared without
   accents so unaccented Vietnamese still reads as Vietnamese words.
 Any guess is dropped when the OCR box's script, as the line-script classifier names it with
@@ -41,6 +41,7 @@ from typing import Any, Iterable, Optional
 
 import regex
 
+from clueextract import loadclock
 from clueextract.text.script import words_in_script
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "language_precision.json"
@@ -52,6 +53,11 @@ _WORD = regex.compile(r"[\p{L}\p{M}]{2,}")
 # URLs, e-mail addresses, domains and file names: their letters are no language
 _ADDRESS = regex.compile(r"\S*(?:://|www\.|@)\S*|\S*[\p{Ll}\d]\.[a-z]{2,6}(?:/\S*)?(?=[\s,;)]|$)")
 _NO_SCRIPT = ("Zyyy", "none", None)
+# compiled once: fold() runs on every word of wordfreq's lists when common_words() is built
+# (123,000 calls), and a pattern given as a string is looked up in regex's cache each time:
+# the build took 2.6 s, 0.9-1.1 s with compiled patterns and fold's ASCII shortcut (same table)
+_LATIN = regex.compile(r"\p{Script=Latin}")
+_IN_SCRIPT = {code: regex.compile(rf"\p{{Script={name}}}") for code, name in SHARED_SCRIPTS.items()}
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,7 @@ def rules() -> tuple[Rules, str]:
 def fold(word: str) -> str:
     """Casefold; Latin letters also lose their accents (and đ its bar)."""
     word = word.casefold().replace("đ", "d")
-    if not regex.search(r"\p{Script=Latin}", word):
+    if word.isascii() or not _LATIN.search(word):
         return word
     return "".join(ch for ch in unicodedata.normalize("NFD", word) if not unicodedata.combining(ch))
 
@@ -86,6 +92,11 @@ def fold(word: str) -> str:
 def common_words() -> dict[str, tuple[str, dict[str, float]]]:
     """language -> (script, {folded word: Zipf}) for the TOP_N most frequent words of every
     language wordfreq ships a list for whose words are mostly in one of SHARED_SCRIPTS."""
+    with loadclock.loading("common-word lists (wordfreq)"):
+        return _common_words()
+
+
+def _common_words() -> dict[str, tuple[str, dict[str, float]]]:
     import wordfreq  # noqa: PLC0415 (heavy: +54 ms at import; only lines that reach the check need it)
 
     out: dict[str, tuple[str, dict[str, float]]] = {}
@@ -93,14 +104,14 @@ def common_words() -> dict[str, tuple[str, dict[str, float]]]:
         row: dict[str, float] = {}
         n = 0
         for i, words in enumerate(wordfreq.read_cBpack(path)):  # bin i: frequency 10^(-i/100)
+            zipf = round(9 - i / 100, 2)
             for w in words:
                 if _WORD.fullmatch(w):
-                    row.setdefault(fold(w), round(9 - i / 100, 2))
+                    row.setdefault(fold(w), zipf)
             n += len(words)
             if n >= TOP_N:
                 break
-        votes = {code: sum(1 for w in list(row)[:300] if regex.search(rf"\p{{Script={name}}}", w))
-                 for code, name in SHARED_SCRIPTS.items()}
+        votes = {code: sum(1 for w in list(row)[:300] if pattern.search(w)) for code, pattern in _IN_SCRIPT.items()}
         script, count = max(votes.items(), key=lambda kv: kv[1])
         if count >= 0.8 * min(300, len(row)):
             out[_WORDFREQ_CODE.get(lang, lang)] = (script, row)

@@ -38,6 +38,7 @@ from typing import Any, Iterable, Optional
 import regex
 from babel.core import get_global
 
+from clueextract import loadclock
 from clueextract.records import Clue, Source
 from clueextract.text.base import TextContext
 from clueextract.text.langcheck import box_conflict, doubt, strip_addresses
@@ -175,6 +176,7 @@ class _Lingua:
         self.engine = f"lingua {_version('lingua-language-detector')}"
         self._by_code = {lang.iso_code_639_1.name.lower(): lang for lang in lingua.Language.all()}
         self._detectors: dict[tuple[str, ...], object] = {}
+        self._used: set[tuple[str, ...]] = set()  # groups whose models a call has loaded
 
     def supported(self, codes: Iterable[str]) -> list[str]:
         return sorted(c for c in codes if c in self._by_code)
@@ -188,7 +190,13 @@ class _Lingua:
 
     def rank(self, text: str, codes: tuple[str, ...]) -> list[tuple[str, float]]:
         self.prepare(codes)
-        values = self._detectors[codes].compute_language_confidence_values(text)
+        detector = self._detectors[codes]
+        if codes in self._used or self._preload:
+            values = detector.compute_language_confidence_values(text)
+        else:  # lingua loads the group's models on its first call (11 Latin-script languages: ~3 s)
+            with loadclock.loading(f"lingua models ({', '.join(codes)})"):
+                values = detector.compute_language_confidence_values(text)
+            self._used.add(codes)
         return [(v.language.iso_code_639_1.name.lower(), float(v.value)) for v in values]
 
 
