@@ -154,8 +154,9 @@ STAGES: tuple[Stage, ...] = (
     # 2: Tesseract's second pass only for a likely script; a video's unchanged boxes read once;
     # 3: detection at the image's own size too, spelling tests for Thai/Lao/Greek/Cyrillic, vie on a
     # Vietnamese image's Latin boxes, a lone weak box among another script's dropped; 4: no Tesseract
-    # reading for a script the classifier barely names beside a confident RapidOCR line
-    Stage("ocr", ("image", "video"), ("ocr_text", "script"), OcrSettings, "4",
+    # reading for a script the classifier barely names beside a confident RapidOCR line; 5: in a Vietnamese
+    # image RapidOCR's chosen line takes vie's tone letters where only letters it cannot write differ
+    Stage("ocr", ("image", "video"), ("ocr_text", "script"), OcrSettings, "5",
           "text lines of the image or of a video's selected frames; each line goes to the text stage at once; "
           "a box in a script no pack reads is a `script` clue"),
     Stage("speech", ("video", "audio"), ("speech_segment", "spoken_language"), SpeechSettings, "1",

@@ -19,6 +19,7 @@ from PIL import Image
 from clueextract.models import spec, verified_path
 from clueextract.ocr import plausible
 from clueextract.ocr.router import Reading, RouteDecision, RoutedOcr, RoutingRules, script_routes
+from clueextract.ocr.routing import COMPLETED, complete
 from clueextract.ocr.script_id import ScriptGuess, ScriptIdentifier, classes, normalise, windows
 from clueextract.ocr.tesseract import find_tessdata
 from clueextract.packs import select
@@ -249,6 +250,61 @@ def test_rule_a_vietnamese_image_reads_its_latin_boxes_with_tone_letters(rules_r
         _tess(rules_router, garbled, "Viet", "TRƯỜNG 0A0 ĐÄN6 NAM Sài 6ÒN", 0.7)
         rules_router._decide(garbled)
         assert garbled.chosen.engine == "rapidocr", garbled.reason
+    finally:
+        rules_router._viet = False
+
+
+def test_rapidocr_cannot_write_most_vietnamese_tone_letters(rules_router):
+    """Read from the recogniser's own dictionary: PP-OCRv6 writes ă â đ ê ô ơ ư (and Ạ, ồ), not ợ ị ậ ữ ạ."""
+    cannot = rules_router._cannot_write
+    assert {"ợ", "ị", "ậ", "ữ", "Ữ", "ọ", "ả", "ạ"} <= cannot
+    assert not {"ă", "â", "đ", "ơ", "ư", "Ạ", "ồ", "a", "á", "ü"} & cannot
+
+
+# lines of eval/real's tuning part (a Hanoi minimart receipt): RapidOCR's reading, vie's, the truth
+@pytest.mark.parametrize("rapid, vie, expected", [
+    ("Ch Sùi Phú Th Gia Lam", "Chợ Sùi Phu Thị Gia Lâm", "Chợ Sùi Phú Thị Gia Lâm"),      # dropped letters; RapidOCR's ú kept
+    ("8936096670075 Bánh gao one one ngot 230g NT", "8936096670075 Bánh gạo one one ngọt 230g NT",
+     "8936096670075 Bánh gạo one one ngọt 230g NT"),                                        # marks on unmarked letters
+    ("Nuác coca", "Nước coca", "Nước coca"),                                                # a letter written in place of ớ
+    ("TRUONG ANH NGÜ", "TRƯỜNG ANH NGỮ", "TRƯỜNG ANH NGỮ"),
+    ("HOA DON", "HÓA ĐƠN", "HÓA ĐƠN"),
+    ("8934677000327 Kęo cao su xyliton vi 6k NT", "8934877000327 Kẹo cao su xyliton vĩ 8k NT", None),  # digits differ
+    ("291006370000 Nuác coca 1,5l NT", "291008370000 Nước ceca 1,5l NT", None),          # and a letter RapidOCR can write
+    ("Bách hóaXANH", "Bách hóa XANH", None),                                               # nothing added
+    ("Tổng cộng", "Tổng cộng", None),
+    ("Tong tien", "Tổng tiền thanh toán", None),                                           # vie read more
+])
+def test_complete_takes_only_what_rapidocr_cannot_write(rules_router, rapid, vie, expected):
+    assert complete(rapid, vie, rules_router._cannot_write) == expected
+
+
+@NEEDS_TESSERACT
+def test_rule_a_vietnamese_image_completes_rapidocrs_reading(rules_router):
+    """RapidOCR's confident reading wins the score, but in a Vietnamese image it takes vie's tone
+    letters where only letters RapidOCR cannot write differ; the line names both models."""
+    plain, marked = "8936096670075 Bánh gao one one ngot 230g NT", "8936096670075 Bánh gạo one one ngọt 230g NT"
+
+    def box(vie_text: str) -> RouteDecision:
+        d = _decision({"Latn": 0.9, "Viet": 0.05}, (plain, 0.99))
+        _tess(rules_router, d, "Viet", vie_text, 0.65)
+        return d
+
+    d = box(marked)
+    rules_router._decide(d)
+    assert d.chosen.engine == "rapidocr"  # not a Vietnamese image: RapidOCR's reading as it is
+    rules_router._viet = True
+    try:
+        d = box(marked)
+        rules_router._decide(d)
+        assert d.chosen.engine == COMPLETED and d.chosen.text == marked and d.chosen.confidence == 0.65, d.reason
+        assert d.script == "Viet" and "completed by vie" in d.reason
+        line = rules_router._line(d, 100, 100)
+        assert line.text == marked and "rapidocr" in line.engine and "vie" in line.engine
+        assert line.model == "PP-OCRv6_rec_small+vie" and re.fullmatch(r"[0-9a-f]{64}", line.model_sha256)
+        other = box("8936096670075 Bánh gạo one one ngọt 280g NT")  # a digit differs: RapidOCR's stands
+        rules_router._decide(other)
+        assert other.chosen.engine == "rapidocr" and other.chosen.text == plain
     finally:
         rules_router._viet = False
 

@@ -380,6 +380,10 @@ class RapidOcrEngine:
                                           max_upscale=self._ocr.max_det_upscale)
         return limit_type == "min" and side > min(bgr.shape[:2])
 
+    def characters(self) -> frozenset[str]:
+        """Every character the recogniser's dictionary can write."""
+        return frozenset(self._ocr._load_rec_model().postprocess_op.character)
+
     def recognise(self, crops_rgb: list[np.ndarray]) -> list[tuple[str, float, bool]]:
         """RapidOCR's reading of each line crop (RGB), after its 0/180 degree classifier, in
         batches: (text with whitespace collapsed, score, whether the crop was turned 180

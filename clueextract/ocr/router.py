@@ -34,6 +34,8 @@ won: a recognition per pack script for each box, and a script model's invented t
    reading made of Latin look-alikes ("ЕСР 45", "ТЕЕЕМОВК") where RapidOCR read Latin gives its
    probability to RapidOCR's reading, unless another box shows that script in letters no Latin
    one looks like. The best score from `min_score` up is kept; below it the box is dropped.
+   In a Vietnamese image, a RapidOCR reading that wins takes vie's tone letters where the two
+   differ only in letters RapidOCR's dictionary cannot write ('Bánh gao' -> 'Bánh gạo'; _complete).
 5. A box in a script that no active pack reads (Kannada with no kn pack, Tibetan) is not read
    by another script's model: it becomes an unread line naming its script when the classifier
    is at least `unread_sure`, and is dropped otherwise.
@@ -55,9 +57,9 @@ from . import plausible
 from .base import OcrLine
 from .crops import VERTICAL_RATIO, line_variants
 from .rapid import REC, RapidOcrEngine
-from .routing import (GREEK_ONLY, LOOKALIKE_SCRIPTS, LOOKALIKES, VIET_LETTERS, LATIN_DECOY, RAPID_CLASSES,
+from .routing import (GREEK_ONLY, LOOKALIKE_SCRIPTS, LOOKALIKES, VIET_CHARS, VIET_LETTERS, LATIN_DECOY, RAPID_CLASSES,
                       RAPID_SCRIPTS, SIBLINGS, VIET, Reading, RouteDecision, RoutingRules, ScriptRoute,
-                      digit_share, similar, skeleton, text_p, script_prior, script_routes)
+                      COMPLETED, complete, digit_share, similar, skeleton, text_p, script_prior, script_routes)
 from .reuse import BoxMemory, ReuseRules
 from .script_id import MODEL as SCRIPT_MODEL
 from .script_id import ScriptGuess, ScriptIdentifier
@@ -110,6 +112,9 @@ class RoutedOcr:
         self._tops: dict[str, int] = {}
         self._shown: dict[str, int] = {}
         self._viet = False
+        # the Vietnamese letters RapidOCR's dictionary lacks: it drops them or writes another letter
+        written = self.rapid.characters()
+        self._cannot_write = frozenset(c for c in VIET_CHARS + VIET_CHARS.upper() if c not in written)
 
     def identity(self) -> dict[str, Any]:
         return {"engine": "rapidocr detection; script identification; rapidocr or tesseract recognition by script",
@@ -420,6 +425,8 @@ class RoutedOcr:
         best = max(scored, key=lambda t: t[0], default=None)
         if best is not None and best[0] >= rules.min_score:
             d.chosen, d.reason = best[1], f"{best[2]} = {best[0]:.2f}"
+            if self._viet and best[1] is rapid:
+                self._complete(d, rapid, tess)
             if best[1].engine == "tesseract":
                 d.script = self._route_of(best[1].lang).script
             return
@@ -431,6 +438,25 @@ class RoutedOcr:
             d.reason = f"{g.script} ({g.p:.2f}): no active pack reads this script; recorded unread ({why})"
         else:
             d.reason = f"{g.script} ({g.p:.2f}): {why}"
+
+    def _complete(self, d: RouteDecision, rapid: Reading, tess: list[Reading]) -> None:
+        """In a Vietnamese image, RapidOCR's chosen reading takes the tone letters of a plausible vie
+        reading of the same letters (routing.complete): RapidOCR's confidence vouches for the
+        letters both read, vie adds what RapidOCR's dictionary cannot write ('Bánh gao one one ngot'
+        -> 'Bánh gạo one one ngọt'; 'Ch Sùi Phú Th Gia Lam' and vie's 'Chợ Sùi Phu Thị Gia Lâm' ->
+        'Chợ Sùi Phú Thị Gia Lâm'). Its confidence is the lower of the two; its source names both
+        models. Any other difference (a digit, a letter RapidOCR can write) keeps RapidOCR's reading."""
+        spec = self._by_script[VIET].spec
+        for r in tess:
+            if r.lang != spec or r.verdict is None or not r.verdict.ok:
+                continue
+            text = complete(rapid.text, r.text, self._cannot_write)
+            if text is not None:
+                d.chosen = Reading(COMPLETED, f"{rapid.lang}+{spec}", rapid.variant, text,
+                                   min(rapid.confidence, r.confidence), r.words, r.verdict)
+                d.script = VIET
+                d.reason += f"; completed by vie's {r.text!r} ({r.confidence:.2f})"
+                return
 
     def _rapid_score(self, g: ScriptGuess, rapid: Reading, latin_too: float) -> tuple[float, Reading, str]:
         """RapidOCR's reading weighs the probability of the classes it reads (and of scripts whose
@@ -521,6 +547,12 @@ class RoutedOcr:
             return OcrLine(c.text, c.confidence, bbox, d.polygon, self._rapid_engine, REC, self._rapid_sha,
                            script=box_script)
         assert self.tess is not None
+        if c.engine == COMPLETED:  # RapidOCR's letters, vie's tone letters (_complete): both models named
+            rec, spec = c.lang.split("+", 1)
+            manifest = f"{rec} {self._rapid_sha}\n{spec}.traineddata {self.tess.model_sha256(spec)}\n"
+            return OcrLine(c.text, c.confidence, bbox, d.polygon,
+                           f"{self._rapid_engine} + tesseract {self.tess.version} ({spec} tone letters)", c.lang,
+                           hashlib.sha256(manifest.encode()).hexdigest(), script=box_script)
         order = c.lang.split("+")
         used = sorted({lang for _, _, lang in c.words if lang in order}, key=order.index) or order[:1]
         model = "+".join(used)

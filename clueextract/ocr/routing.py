@@ -28,7 +28,9 @@ VIET = "Viet"
 SIBLINGS = {"Thai": ("Laoo",), "Laoo": ("Thai",), "Telu": ("Knda",), "Knda": ("Telu",),
             "Deva": ("Guru", "Beng"), "Guru": ("Deva",), "Beng": ("Deva",)}
 GREEK_ONLY = re.compile("[ΓΔΘΛΞΠΣΦΨΩαβγδεζηθλμξπσςφψω]")
-VIET_LETTERS = re.compile("[ăắằẳẵặâấầẩẫậđêếềểễệôốồổỗộơớờởỡợưứừửữựạảẹẻẽịỉọỏụủỵỷỹ]", re.IGNORECASE)
+VIET_CHARS = "ăắằẳẵặâấầẩẫậđêếềểễệôốồổỗộơớờởỡợưứừửữựạảẹẻẽịỉọỏụủỵỷỹ"  # the letters only Vietnamese writes
+VIET_LETTERS = re.compile(f"[{VIET_CHARS}]", re.IGNORECASE)
+COMPLETED = "rapidocr+tesseract"  # a reading of RapidOCR's completed with Tesseract vie's tone letters (complete())
 # Cyrillic, Greek and Armenian letters drawn like Latin ones.
 LOOKALIKE_SCRIPTS = ("Cyrl", "Grek", "Armn")
 LOOKALIKES = dict(zip("АВЕКМНОРСТУХаеорсухіјѕӀІЈЅΑΒΕΗΙΚΜΝΟΡΤΥΧΖοικνρτυχՕՍՏՔօսհոց",
@@ -90,8 +92,8 @@ class ScriptRoute:
 
 @dataclass
 class Reading:
-    engine: str                  # "rapidocr" | "tesseract"
-    lang: str                    # RapidOCR rec model name, or the Tesseract language spec
+    engine: str                  # "rapidocr" | "tesseract" | COMPLETED (RapidOCR's letters, vie's marks)
+    lang: str                    # RapidOCR rec model name, the Tesseract language spec, or both joined by "+"
     variant: str                 # "line" | "rotated" | "restacked"
     text: str
     confidence: float
@@ -163,6 +165,64 @@ def text_p(g: Optional[ScriptGuess]) -> float:
 
 def similar(a: str, b: str) -> float:
     return SequenceMatcher(None, "".join(a.split()).casefold(), "".join(b.split()).casefold()).ratio()
+
+
+def complete(rapid_text: str, vie_text: str, cannot_write: frozenset[str]) -> Optional[str]:
+    """RapidOCR's reading with the Vietnamese marks and letters that Tesseract vie read in the
+    same place, or None where the two read different text.
+
+    The readings are aligned letter by letter without accents and case. Where both read a
+    letter, vie's marks are taken when RapidOCR's letter has none or vie's is one RapidOCR's
+    dictionary cannot write (`cannot_write`: 'ợ', 'ị', 'ậ' ...); otherwise RapidOCR's letter
+    stays ('Phú', where vie read 'Phu'). Letters only vie read are taken when RapidOCR cannot
+    write them (it drops them: 'Ch' for 'Chợ'), or replace what RapidOCR wrote in their place
+    ('Nuác' for 'Nước'). Any other difference (a digit, a letter RapidOCR can write, a letter
+    only RapidOCR read) means the engines read different text: None. None too when vie adds
+    nothing. Spacing is RapidOCR's."""
+    a, b = _letters_apart(rapid_text), _letters_apart(vie_text)
+    if a is None or b is None:
+        return None
+    out: list[str] = []
+    added = False
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        theirs, ours = rapid_text[i1:i2], vie_text[j1:j2]
+        if op == "equal":
+            for x, y in zip(theirs, ours):
+                take = x.casefold() != y.casefold() and (skeleton(x) == x or y in cannot_write)
+                out.append(_in_case_of(y, x) if take else x)
+                added = added or take
+            continue
+        if op == "delete":  # RapidOCR read more than vie: only spaces may differ
+            if theirs.strip():
+                return None
+            out.append(theirs)
+            continue
+        if op == "replace" and not all(ch.isalpha() for ch in theirs):
+            return None
+        letters = [ch for ch in ours if not ch.isspace()]
+        if not letters or not all(ch in cannot_write for ch in letters):
+            if letters or op == "replace":
+                return None
+            continue  # a space only vie read
+        out.append(_in_case_of("".join(letters), theirs) if theirs else "".join(letters))
+        added = True
+    return "".join(out) if added else None
+
+
+def _in_case_of(letters: str, model: str) -> str:
+    """`letters` in the case of `model` (RapidOCR's letters: its case is the line's)."""
+    return letters.upper() if model.isupper() else letters.lower() if model.islower() else letters
+
+
+def _letters_apart(text: str) -> Optional[str]:
+    """`text` char by char without accents, casefolded, one char each (None if one will not)."""
+    out = []
+    for ch in text:
+        s = skeleton(ch).casefold()
+        if len(s) != 1:
+            return None
+        out.append(s)
+    return "".join(out)
 
 
 def skeleton(text: str) -> str:
