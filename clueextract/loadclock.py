@@ -19,6 +19,7 @@ from contextlib import contextmanager
 
 _lock = threading.Lock()
 _spent: dict[str, float] = {}
+_times: dict[str, int] = {}
 
 
 @contextmanager
@@ -31,15 +32,17 @@ def loading(what: str) -> Iterator[None]:
         spent = time.perf_counter() - t
         with _lock:
             _spent[what] = _spent.get(what, 0.0) + spent
+            _times[what] = _times.get(what, 0) + 1
 
 
-def snapshot() -> dict[str, float]:
-    """Seconds spent so far in this process, per name."""
+def snapshot() -> dict[str, tuple[float, int]]:
+    """Seconds spent so far in this process, and how many loads, per name."""
     with _lock:
-        return dict(_spent)
+        return {k: (v, _times[k]) for k, v in _spent.items()}
 
 
-def since(before: dict[str, float]) -> dict[str, float]:
-    """What was loaded after `before` (a snapshot), per name, rounded to the millisecond."""
+def since(before: dict[str, tuple[float, int]]) -> dict[str, float]:
+    """The loads after `before` (a snapshot), seconds per name, rounded to the millisecond."""
     now = snapshot()
-    return {k: round(v - before.get(k, 0.0), 3) for k, v in sorted(now.items()) if v - before.get(k, 0.0) > 0.0005}
+    return {k: round(v - before.get(k, (0.0, 0))[0], 3) for k, (v, n) in sorted(now.items())
+            if n > before.get(k, (0.0, 0))[1]}
