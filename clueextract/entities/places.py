@@ -431,14 +431,10 @@ def _ocr_plausible(query: str, cand: str) -> bool:
     """Could OCR have turned `cand` into `query`? One word: only substitutions between
     look-alike glyphs ("Bangkak" for "Bangkok"), same length; any other single edit of a
     word is as likely another word ("Sekarang" is not "Semarang"). Several words: at least
-    one of them (>= 3 letters) must be read exactly ("Kuala Lumpar" for "Kuala Lumpur"), and a
-    word of 3 letters or fewer only with lost accents or look-alikes ("HÔ CHÍ MINH"): one other
-    letter in a syllable is another name ("Phú Thị", a commune of Hanoi's Gia Lâm district, is
-    not Phú Thọ province)."""
+    one of them (>= 3 letters) must be read exactly ("Kuala Lumpar" for "Kuala Lumpur")."""
     q, c = query.split(" "), cand.split(" ")
     if len(q) > 1:
-        return (len(q) == len(c) and any(a == b and len(a) >= 3 for a, b in zip(q, c))
-                and all(len(a) > 3 or _ocr_plausible(fold(a), fold(b)) for a, b in zip(q, c)))
+        return len(q) == len(c) and any(a == b and len(a) >= 3 for a, b in zip(q, c))
     if len(query) != len(cand):
         return False
     return all(a == b or _CONFUSABLE.get(a, a) == _CONFUSABLE.get(b, b) for a, b in zip(query, cand))
