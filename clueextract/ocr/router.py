@@ -46,6 +46,7 @@ reading with its plausibility verdict, what was set aside and why one reading wa
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import logging
 from typing import Any, Optional, Sequence
@@ -112,9 +113,13 @@ class RoutedOcr:
         self._tops: dict[str, int] = {}
         self._shown: dict[str, int] = {}
         self._viet = False
-        # the Vietnamese letters RapidOCR's dictionary lacks: it drops them or writes another letter
+
+    @functools.cached_property
+    def _cannot_write(self) -> frozenset[str]:
+        """The Vietnamese letters RapidOCR's dictionary lacks (it drops them or writes another
+        letter); read when first needed, not at start-up, where it would load the recogniser early."""
         written = self.rapid.characters()
-        self._cannot_write = frozenset(c for c in VIET_CHARS + VIET_CHARS.upper() if c not in written)
+        return frozenset(c for c in VIET_CHARS + VIET_CHARS.upper() if c not in written)
 
     def identity(self) -> dict[str, Any]:
         return {"engine": "rapidocr detection; script identification; rapidocr or tesseract recognition by script",
