@@ -154,11 +154,14 @@ class EntityExtractor:
                 out.append(c)
         return out
 
-    def finish_item(self, clues: list[Clue]) -> list[Clue]:
+    def finish_item(self, clues: list[Clue], language_confidence: float = 0.5) -> list[Clue]:
         """Item-level work that needs the whole item: foreign mentions whose name is on the
-        next line of the same sign (set aside in place), then postal codes next to a matching place."""
+        next line of the same sign and short legal forms of a language the item does not show
+        (both set aside in place), then postal codes next to a matching place.
+        language_confidence: a text_language clue from this confidence up shows its language."""
         self._ready()
         set_aside_across_lines(clues)
+        self._terms.set_aside_out_of_language(clues, language_confidence)
         texts = [c for c in clues if c.kind in ("ocr_text", "speech_segment")]
         return postal_clues(texts, clues)
 

@@ -29,6 +29,12 @@ Why this way:
   them apart), and Filipino markers also in English (Taglish code-switching is what they
   are for). Where the language is unknown (short OCR lines), only forms of five
   characters or more count: short forms are too often words of another language.
+- A legal form of three characters or fewer written without dots ("SL", "PT", "CV", "UG")
+  is as often an abbreviation of another language: "SL" heads the quantity column of
+  Vietnamese receipts (so lượng), not a Spanish company. Once an item's text is known, such a
+  form keeps its votes only where the item shows text in the pack's language or shows no
+  confidently identified language at all; otherwise its votes are set aside
+  (`extra.set_aside`, as for foreign mentions), the clue kept (`set_aside_out_of_language`).
 """
 from __future__ import annotations
 
@@ -201,7 +207,29 @@ class PackTermMatcher:
     """address_term / legal_form / dialect_marker clues from the active packs."""
 
     def __init__(self, packs: Iterable[Pack]):
-        self.terms = TermMatcher(pack_terms(packs))
+        terms = pack_terms(packs)
+        self.terms = TermMatcher(terms)
+        self.languages = {t.pack: t.languages for t in terms}
+
+    def set_aside_out_of_language(self, clues: list[Clue], min_confidence: float) -> None:
+        """Set aside the votes of short undotted legal forms ("SL") of a pack whose language no
+        confident text_language clue of the item names, where some language is confidently shown
+        (see the module docstring). Call once per item, after its text-language clues exist."""
+        shown = {c.value for c in clues if c.kind == "text_language" and c.confidence >= min_confidence}
+        if not shown:
+            return
+        for c in clues:
+            form = c.extra.get("matched", "")
+            if c.kind != "legal_form" or not c.countries or len(form) > SHORT_FORM or "." in form:
+                continue
+            if shown.isdisjoint(self.languages.get(c.extra.get("pack"), ())):
+                c.extra["set_aside"] = {
+                    "phrase": form,
+                    "reason": f"'{form}' is short and the item shows no text in the language of pack "
+                              f"{c.extra.get('pack')} ({', '.join(sorted(shown))} shown): probably an "
+                              "abbreviation of another language, not a legal form",
+                    "votes": [v.to_json() for v in c.countries]}
+                c.countries = []
 
     def find(self, text: str, ctx: TextContext) -> list[Clue]:
         out = []

@@ -76,6 +76,6 @@ class TextClueExtractor:
         sign; postal codes beside a matching place); call once per item."""
         set_aside_han_in_japanese_items(clues)
         out = find_plates(clues) + han_clues(clues) + joined_language_clues(clues, self.identifier)
-        out += self.entities.finish_item(clues) if self.entities is not None else []
+        out += self.entities.finish_item(clues + out, self.CONTEXT_MIN_CONFIDENCE) if self.entities is not None else []
         place_local_numbers(clues + out)  # after the item's other votes are known
         return out
