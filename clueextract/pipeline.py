@@ -155,8 +155,10 @@ STAGES: tuple[Stage, ...] = (
     # 3: detection at the image's own size too, spelling tests for Thai/Lao/Greek/Cyrillic, vie on a
     # Vietnamese image's Latin boxes, a lone weak box among another script's dropped; 4: no Tesseract
     # reading for a script the classifier barely names beside a confident RapidOCR line; 5: in a Vietnamese
-    # image RapidOCR's chosen line takes vie's tone letters where only letters it cannot write differ
-    Stage("ocr", ("image", "video"), ("ocr_text", "script"), OcrSettings, "5",
+    # image RapidOCR's chosen line takes vie's tone letters where only letters it cannot write differ;
+    # 6: a strong reading of a script other boxes show strongly, or a confident RapidOCR one of a script
+    # other boxes show unmistakably, weighs at least shown_support
+    Stage("ocr", ("image", "video"), ("ocr_text", "script"), OcrSettings, "6",
           "text lines of the image or of a video's selected frames; each line goes to the text stage at once; "
           "a box in a script no pack reads is a `script` clue"),
     Stage("speech", ("video", "audio"), ("speech_segment", "spoken_language"), SpeechSettings, "1",

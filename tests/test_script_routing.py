@@ -445,3 +445,88 @@ def test_rule_second_pass_only_for_a_likely_script(rules_router):
     assert rules_router._retry(_decision({"Latn": 0.7, "Thai": 0.12, "Laoo": 0.1}, ("", 0.0)), th)
     assert rules_router._retry(_decision({"Latn": 0.8, "Viet": 0.15}, ("", 0.0)), vi)
     assert not rules_router._retry(_decision({"Cyrl": 0.85, "Viet": 0.1}, ("", 0.0)), vi)
+
+
+@pytest.fixture(scope="module")
+def indic_router() -> RoutedOcr:
+    """Routes for Devanagari and Gurmukhi; readings are put in by hand below."""
+    return RoutedOcr(select(PACKS, ["hi", "pa", "en"]), threads=1)
+
+
+@NEEDS_TESSERACT
+def test_rule_a_script_the_image_shows_strongly_vouches_for_a_strong_reading(indic_router):
+    """eval/real's tuning part: on a Hindi pharmacy sign the classifier called the painted 'की छूट'
+    Gurmukhi 0.59, Devanagari 0.26; Tesseract read Punjabi 'ਕਹੈ ਦ੍ਟੁ' at 0.54 and Hindi 'की छूट' at
+    0.93, and the Gurmukhi line won (0.32 against 0.24) beside three strong Devanagari lines. A
+    strong reading of a script `shown_boxes` other boxes show strongly is at least `shown_support`
+    likely; with fewer, or a reading that is not strong, the classifier decides as before."""
+    def box(hindi_conf: float) -> RouteDecision:
+        d = _decision({"Guru": 0.59, "Deva": 0.26}, ("可", 0.68))
+        _tess(indic_router, d, "Guru", "ਕਹੈ ਦ੍ਟੁ", 0.54)
+        _tess(indic_router, d, "Deva", "की छूट", hindi_conf)
+        return d
+
+    r = indic_router.rules
+    try:
+        indic_router._strong = {"Deva": r.shown_boxes + 1}   # this box and shown_boxes others
+        shown = box(0.93)
+        indic_router._decide(shown)
+        assert shown.chosen is not None and shown.chosen.text == "की छूट" and shown.script == "Deva", shown.reason
+        assert f"Deva {r.shown_support:.2f}" in shown.reason
+        indic_router._strong = {"Deva": r.shown_boxes}       # one other box too few
+        alone = box(0.93)
+        indic_router._decide(alone)
+        assert alone.chosen is not None and alone.chosen.text == "ਕਹੈ ਦ੍ਟੁ", alone.reason
+        indic_router._strong = {"Deva": r.shown_boxes + 1}
+        weak = box(r.strong_confidence - 0.1)                  # shown elsewhere, but not a strong reading
+        indic_router._decide(weak)
+        assert weak.chosen is not None and weak.chosen.text == "ਕਹੈ ਦ੍ਟੁ", weak.reason
+    finally:
+        indic_router._strong = {}
+
+
+def test_rule_a_rapidocr_reading_in_a_script_the_image_shows_is_kept(rules_router):
+    """eval/real's tuning part: on a Tokyo shop front the classifier called the sign 'ソフマップ'
+    (RapidOCR 0.93) Hebrew at 0.76, and the line was dropped (0.05) among a dozen certain Han and
+    kana lines. A RapidOCR reading from `shown_rapid` up, all Latin or all Han/kana, weighs at
+    least `shown_support` where `shown_boxes` other boxes show its script unmistakably; not with
+    fewer, not under `shown_rapid`, not for a reading that mixes scripts."""
+    r = rules_router.rules
+
+    def box(text: str, conf: float) -> RouteDecision:
+        return _decision({"Hebr": 0.76, "Jpan": 0.04}, (text, conf))
+
+    try:
+        rules_router._strong, rules_router._tops = {}, {}
+        rules_router._shown = {"Hani": r.shown_boxes}
+        shown = box("ソフマップ", 0.93)
+        rules_router._decide(shown)
+        assert shown.chosen is not None and shown.chosen.text == "ソフマップ", shown.reason
+        assert f"floor {r.shown_support}" in shown.reason
+        for text, conf, seen in (("ソフマップ", 0.93, r.shown_boxes - 1), ("ソフマップ", r.shown_rapid - 0.05, r.shown_boxes),
+                                 ("ソフマップ OK", 0.93, r.shown_boxes)):
+            rules_router._shown = {"Hani": seen, "Latn": seen}
+            other = box(text, conf)
+            rules_router._decide(other)
+            assert other.chosen is None, (text, conf, seen, other.reason)
+        rules_router._shown = {"Latn": r.shown_boxes}
+        latin = box("Digital Camera", 0.86)
+        rules_router._decide(latin)
+        assert latin.chosen is not None and latin.chosen.text == "Digital Camera", latin.reason
+    finally:
+        rules_router._shown = {}
+
+
+@NEEDS_TESSERACT
+def test_a_reading_mostly_in_another_script_shows_no_script(rules_router):
+    """eval/real's tuning part: on a Dutch newspaper page Tesseract's rus+ukr+eng read a line as
+    'Daurna ts de дтоєр ту Ниїзе Mans Stella de Dantle gaan ringen' at 0.74; its few Cyrillic
+    letters are not Cyrillic shown by the image (a strong reading needs most letters in its script)."""
+    mixed = _decision({"Cyrl": 0.5}, ("", 0.0))
+    _tess(rules_router, mixed, "Cyrl", "Daurna ts de дтоєр ту Ниїзе Mans Stella de Dantle gaan ringen", 0.9,
+          spec_=rules_router._by_script["Cyrl"].mixed)
+    cyrillic = _decision({"Cyrl": 0.5}, ("", 0.0))
+    _tess(rules_router, cyrillic, "Cyrl", "Группа Ниїзе Дом", 0.9)
+    assert mixed.readings[-1].verdict.ok and cyrillic.readings[-1].verdict.ok
+    assert not rules_router._is_strong(mixed.readings[-1], "Cyrl")
+    assert rules_router._is_strong(cyrillic.readings[-1], "Cyrl")

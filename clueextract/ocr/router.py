@@ -27,10 +27,14 @@ won: a recognition per pack script for each box, and a script model's invented t
    two Tesseract recognitions whatever the number of packs (and a binarised second pass of an
    unsure reading only where its script is at least `retry_min` likely: _retry).
 4. Each reading is scored: a plausible Tesseract reading by its script's probability (the
-   probability of scripts whose reading failed the test moves to the others) times its
-   confidence; RapidOCR's by the probability of the classes it reads times its score, with a
-   floor for a certain reading (>= 3 Latin letters at >= 0.99, >= 2 Han/kana at >= 0.95) or,
-   where no script it cannot read dominates, a confident one. A Cyrillic, Greek or Armenian
+   probability of scripts whose reading failed the test moves to the others; at least
+   `shown_support` for a strong reading of a script that `shown_boxes` other boxes of the image
+   show strongly) times its confidence; RapidOCR's by the probability of the classes it reads
+   times its score, with a floor for a certain reading (>= 3 Latin letters at >= 0.99, >= 2
+   Han/kana at >= 0.95), where no script it cannot read dominates for a confident one, and
+   `shown_support` for one from `shown_rapid` up all in a script that `shown_boxes` other boxes
+   show unmistakably (the classifier, trained on rendered fonts, called a Tokyo shop sign's
+   'ソフマップ' Hebrew at 0.76 among a dozen certain Han and kana lines). A Cyrillic, Greek or Armenian
    reading made of Latin look-alikes ("ЕСР 45", "ТЕЕЕМОВК") where RapidOCR read Latin gives its
    probability to RapidOCR's reading, unless another box shows that script in letters no Latin
    one looks like. The best score from `min_score` up is kept; below it the box is dropped.
@@ -415,6 +419,8 @@ class RoutedOcr:
                 continue
             else:
                 p = (g.prob(script) + inherit.get(script, 0.0) + g.prob("Zyyy") * digit_share(r.text)) / rest
+                if self._shown_elsewhere(r, script) and p < rules.shown_support:
+                    p = rules.shown_support
                 lone = self._tops.get(script, 0) - (g.script == script) == 0
                 if lone and p < rules.lone_script:
                     d.notes.append(f"{script} {r.text!r}: the only {script} box of the image at {p:.2f} "
@@ -477,6 +483,8 @@ class RoutedOcr:
             floor = rules.certain_floor
         elif other < rules.dominant and rapid.confidence >= rules.confident_rapid:
             floor = rules.confident_floor
+        if floor < rules.shown_support and self._rapid_shown_elsewhere(rapid):
+            floor = rules.shown_support
         why = f"rapidocr {rapid.confidence:.2f} x Latin/Han/kana/digits {mass:.2f}" + (
             f" (floor {floor})" if floor > mass else "")
         return max(mass, floor) * rapid.confidence, rapid, why
@@ -517,9 +525,38 @@ class RoutedOcr:
                 strong[script] = strong.get(script, 0) + 1
         return strong
 
+    def _shown_elsewhere(self, r: Reading, script: str) -> bool:
+        """A strong reading of a script that at least `shown_boxes` other boxes of the image show
+        strongly (_strong_scripts): the image's readings vouch for the script where the classifier,
+        trained on rendered fonts, hesitates over a painted sign's crop ('की छूट' read by hin at 0.93
+        beside three strong Devanagari lines, the crop called Gurmukhi 0.59, Devanagari 0.26)."""
+        return self._is_strong(r, script) and self._strong.get(script, 0) - 1 >= self.rules.shown_boxes
+
+    def _rapid_shown_elsewhere(self, rapid: Reading) -> bool:
+        """A RapidOCR reading from `shown_rapid` up whose letters (2 or more) are all Latin, or all
+        Han and kana, in an image where `shown_boxes` other boxes show that script unmistakably
+        (_shown_scripts: certain RapidOCR readings)."""
+        if rapid.confidence < self.rules.shown_rapid:
+            return False
+        counts = script_counts(rapid.text)
+        letters = sum(counts.values())
+        cjk = counts.get("Hani", 0) + counts.get("Jpan", 0)
+        script = "Latn" if counts.get("Latn", 0) == letters else "Hani" if cjk == letters else None
+        if script is None or letters < 2:
+            return False
+        own = int(self._certain(rapid))
+        return self._shown.get(script, 0) - own >= self.rules.shown_boxes
+
     def _is_strong(self, r: Reading, script: str) -> bool:
-        return (r.verdict is not None and r.verdict.ok and r.verdict.confidence >= self.rules.strong_confidence
-                and sum(char_script(ch) == script and ch not in LOOKALIKES for ch in r.text) >= 3)
+        """A plausible reading at `strong_confidence` with 3+ letters of its script that look like no
+        Latin letter, which are most of its letters (a mixed spec's 'Daurna ts de дтоєр ту Ниїзе
+        Mans Stella' for a Dutch newspaper line shows no Cyrillic)."""
+        if r.verdict is None or not r.verdict.ok or r.verdict.confidence < self.rules.strong_confidence:
+            return False
+        scripts = [char_script(ch) for ch in r.text]
+        own = sum(s == script for s in scripts)
+        letters = sum(s is not None for s in scripts)
+        return sum(s == script and ch not in LOOKALIKES for s, ch in zip(scripts, r.text)) >= 3 and 2 * own > letters
 
     def _homoglyphs(self, box: RouteDecision, reading: Reading, rapid: Optional[Reading], script: str) -> bool:
         """A Cyrillic, Greek or Armenian reading made (almost) only of letters that look Latin ("ТЕЕЕМОВК" for

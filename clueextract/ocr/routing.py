@@ -68,6 +68,9 @@ class RoutingRules:
     lookalike_share: float = 0.85      # a Cyrillic/Greek/Armenian reading with this share of Latin look-alikes
     lone_script: float = 0.5           # a script no other box of the image is likeliest for needs this
     lone_busy: int = 5                 # ... and, where another script is likeliest for this many boxes, a strong reading
+    shown_boxes: int = 2               # a strong reading of a script that this many other boxes show strongly ...
+    shown_support: float = 0.5         # ... is at least this likely, whatever the classifier says of its crop
+    shown_rapid: float = 0.8           # a RapidOCR reading this confident, all in a script shown so, weighs shown_support
     plausibility: plausible.PlausibilityRules = field(default_factory=plausible.PlausibilityRules)
 
     def to_json(self) -> dict:
