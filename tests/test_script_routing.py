@@ -269,6 +269,10 @@ def test_rapidocr_cannot_write_most_vietnamese_tone_letters(rules_router):
     ("Nuác coca", "Nước coca", "Nước coca"),                                                # a letter written in place of ớ
     ("TRUONG ANH NGÜ", "TRƯỜNG ANH NGỮ", "TRƯỜNG ANH NGỮ"),
     ("HOA DON", "HÓA ĐƠN", "HÓA ĐƠN"),
+    # a cooking-oil bottle of the tuning part: 'Å' is RapidOCR's stand-in for 'Ă' (a letter with a mark
+    # Vietnamese never writes takes vie's), and vie's trailing quote is punctuation it alone read
+    ("DÂU ÅN VI CHT DINH DUNG", "ĐẦU ĂN VI CHẤT DINH DƯỠNG'", "ĐẦU ĂN VI CHẤT DINH DƯỠNG"),
+    ("Giá bán", "Giá bán:", None),                                                         # only punctuation added
     ("8934677000327 Kęo cao su xyliton vi 6k NT", "8934877000327 Kẹo cao su xyliton vĩ 8k NT", None),  # digits differ
     ("291006370000 Nuác coca 1,5l NT", "291008370000 Nước ceca 1,5l NT", None),          # and a letter RapidOCR can write
     ("Bách hóaXANH", "Bách hóa XANH", None),                                               # nothing added

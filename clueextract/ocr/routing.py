@@ -30,6 +30,9 @@ SIBLINGS = {"Thai": ("Laoo",), "Laoo": ("Thai",), "Telu": ("Knda",), "Knda": ("T
 GREEK_ONLY = re.compile("[ΓΔΘΛΞΠΣΦΨΩαβγδεζηθλμξπσςφψω]")
 VIET_CHARS = "ăắằẳẵặâấầẩẫậđêếềểễệôốồổỗộơớờởỡợưứừửữựạảẹẻẽịỉọỏụủỵỷỹ"  # the letters only Vietnamese writes
 VIET_LETTERS = re.compile(f"[{VIET_CHARS}]", re.IGNORECASE)
+# every letter Vietnamese writes with a mark: its vowels with each of the five tones, and đ
+VIET_ALPHABET = frozenset(unicodedata.normalize("NFC", v + t) for v in "aăâeêioôơuưy"
+                          for t in ("", "\u0301", "\u0300", "\u0309", "\u0303", "\u0323")) | {"đ"}
 COMPLETED = "rapidocr+tesseract"  # a reading of RapidOCR's completed with Tesseract vie's tone letters (complete())
 # Cyrillic, Greek and Armenian letters drawn like Latin ones.
 LOOKALIKE_SCRIPTS = ("Cyrl", "Grek", "Armn")
@@ -179,9 +182,10 @@ def complete(rapid_text: str, vie_text: str, cannot_write: frozenset[str]) -> Op
     dictionary cannot write (`cannot_write`: 'ợ', 'ị', 'ậ' ...); otherwise RapidOCR's letter
     stays ('Phú', where vie read 'Phu'). Letters only vie read are taken when RapidOCR cannot
     write them (it drops them: 'Ch' for 'Chợ'), or replace what RapidOCR wrote in their place
-    ('Nuác' for 'Nước'). Any other difference (a digit, a letter RapidOCR can write, a letter
-    only RapidOCR read) means the engines read different text: None. None too when vie adds
-    nothing. Spacing is RapidOCR's."""
+    ('Nuác' for 'Nước'). A letter with a mark Vietnamese never writes takes vie's Vietnamese
+    letter ('Å' for 'Ă', 'Ü' for 'Ư'); spaces and punctuation only vie read are left out. Any
+    other difference (a digit, a letter RapidOCR can write, a letter only RapidOCR read) means
+    the engines read different text: None. None too when vie adds nothing. Spacing is RapidOCR's."""
     a, b = _letters_apart(rapid_text), _letters_apart(vie_text)
     if a is None or b is None:
         return None
@@ -191,7 +195,8 @@ def complete(rapid_text: str, vie_text: str, cannot_write: frozenset[str]) -> Op
         theirs, ours = rapid_text[i1:i2], vie_text[j1:j2]
         if op == "equal":
             for x, y in zip(theirs, ours):
-                take = x.casefold() != y.casefold() and (skeleton(x) == x or y in cannot_write)
+                take = x.casefold() != y.casefold() and (skeleton(x) == x or y in cannot_write
+                                                         or not_vietnamese(x) and y.casefold() in VIET_ALPHABET)
                 out.append(_in_case_of(y, x) if take else x)
                 added = added or take
             continue
@@ -202,14 +207,19 @@ def complete(rapid_text: str, vie_text: str, cannot_write: frozenset[str]) -> Op
             continue
         if op == "replace" and not all(ch.isalpha() for ch in theirs):
             return None
-        letters = [ch for ch in ours if not ch.isspace()]
+        letters = [ch for ch in ours if ch.isalnum()]
         if not letters or not all(ch in cannot_write for ch in letters):
             if letters or op == "replace":
                 return None
-            continue  # a space only vie read
+            continue  # a space or a mark of punctuation only vie read
         out.append(_in_case_of("".join(letters), theirs) if theirs else "".join(letters))
         added = True
     return "".join(out) if added else None
+
+
+def not_vietnamese(ch: str) -> bool:
+    """A letter with a mark Vietnamese never writes ('Å', 'Ü', 'Ö': RapidOCR's stand-ins for 'Ă', 'Ư', 'Ô')."""
+    return ch.isalpha() and skeleton(ch) != ch and ch.casefold() not in VIET_ALPHABET
 
 
 def _in_case_of(letters: str, model: str) -> str:
