@@ -534,3 +534,33 @@ def test_a_reading_mostly_in_another_script_shows_no_script(rules_router):
     assert mixed.readings[-1].verdict.ok and cyrillic.readings[-1].verdict.ok
     assert not rules_router._is_strong(mixed.readings[-1], "Cyrl")
     assert rules_router._is_strong(cyrillic.readings[-1], "Cyrl")
+
+
+@NEEDS_TESSERACT
+def test_rule_a_script_no_other_box_reads_is_capped_where_the_image_shows_another(rules_router):
+    """eval/real's tuning part: on an Italian chalkboard menu Tesseract `tha` read 'Menú' as
+    'ไว้ไฮทบ์' at 0.79 (the classifier: Lao 0.41, Thai 0.20; Lao's reading failed and handed its
+    probability to Thai) and the Thai line won, with no other box of the image read as Thai and
+    four certain Latin lines. Such a script is at most `unshown_cap` likely unless the classifier
+    gives it `unshown_sure`; the RapidOCR line (at least `shown_support` beside shown Latin) wins."""
+    r = rules_router.rules
+
+    def box(thai: float) -> RouteDecision:
+        d = _decision({"Thai": thai, "Latn": 0.05}, ("Menú", 0.87))
+        _tess(rules_router, d, "Thai", "ไว้ไฮทบ์", 0.79)
+        return d
+
+    try:
+        rules_router._tops, rules_router._strong = {"Thai": 3, "Latn": 1}, {"Thai": 1}
+        for readable, shown, thai, winner in (({"Thai": 1}, {"Latn": 4}, 0.6, "Menú"),
+                                              ({"Thai": 2}, {"Latn": 4}, 0.6, "ไว้ไฮทบ์"),   # another box reads Thai
+                                              ({"Thai": 1}, {"Latn": r.shown_boxes - 1}, 0.6, "ไว้ไฮทบ์"),
+                                              ({"Thai": 1}, {"Latn": 4}, r.unshown_sure, "ไว้ไฮทบ์")):
+            rules_router._readable, rules_router._shown = readable, shown
+            d = box(thai)
+            rules_router._decide(d)
+            assert d.chosen is not None and d.chosen.text == winner, (readable, shown, thai, d.reason, d.notes)
+            if winner == "Menú":
+                assert any("capped" in n for n in d.notes), d.notes
+    finally:
+        rules_router._tops, rules_router._strong, rules_router._readable, rules_router._shown = {}, {}, {}, {}

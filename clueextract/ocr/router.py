@@ -34,7 +34,9 @@ won: a recognition per pack script for each box, and a script model's invented t
    Han/kana at >= 0.95), where no script it cannot read dominates for a confident one, and
    `shown_support` for one from `shown_rapid` up all in a script that `shown_boxes` other boxes
    show unmistakably (the classifier, trained on rendered fonts, called a Tokyo shop sign's
-   'ソフマップ' Hebrew at 0.76 among a dozen certain Han and kana lines). A Cyrillic, Greek or Armenian
+   'ソフマップ' Hebrew at 0.76 among a dozen certain Han and kana lines); a Tesseract reading of a
+   script no other box reads plausibly, where `shown_boxes` boxes show another script
+   unmistakably, is at most `unshown_cap` likely unless the classifier gives it `unshown_sure`. A Cyrillic, Greek or Armenian
    reading made of Latin look-alikes ("ЕСР 45", "ТЕЕЕМОВК") where RapidOCR read Latin gives its
    probability to RapidOCR's reading, unless another box shows that script in letters no Latin
    one looks like. The best score from `min_score` up is kept; below it the box is dropped.
@@ -116,6 +118,7 @@ class RoutedOcr:
         self._strong: dict[str, int] = {}
         self._tops: dict[str, int] = {}
         self._shown: dict[str, int] = {}
+        self._readable: dict[str, int] = {}
         self._viet = False
 
     @functools.cached_property
@@ -184,6 +187,7 @@ class RoutedOcr:
                                                     and not any(r.lang == spec for r in decisions[i].readings)])
         self._strong = self._strong_scripts(decisions)
         self._shown = self._shown_scripts(decisions)
+        self._readable = self._readable_scripts(decisions)
         self._tops = self._top_scripts(decisions)
         for i in fresh:
             self._decide(decisions[i])
@@ -421,6 +425,10 @@ class RoutedOcr:
                 p = (g.prob(script) + inherit.get(script, 0.0) + g.prob("Zyyy") * digit_share(r.text)) / rest
                 if self._shown_elsewhere(r, script) and p < rules.shown_support:
                     p = rules.shown_support
+                elif self._unshown(d, script) and g.prob(script) < rules.unshown_sure and p > rules.unshown_cap:
+                    d.notes.append(f"{script} {r.text!r}: no other box reads {script}, {self._busy(script)} show "
+                                   f"another script: {p:.2f} capped at {rules.unshown_cap}")
+                    p = rules.unshown_cap
                 lone = self._tops.get(script, 0) - (g.script == script) == 0
                 if lone and p < rules.lone_script:
                     d.notes.append(f"{script} {r.text!r}: the only {script} box of the image at {p:.2f} "
@@ -531,6 +539,27 @@ class RoutedOcr:
         trained on rendered fonts, hesitates over a painted sign's crop ('की छूट' read by hin at 0.93
         beside three strong Devanagari lines, the crop called Gurmukhi 0.59, Devanagari 0.26)."""
         return self._is_strong(r, script) and self._strong.get(script, 0) - 1 >= self.rules.shown_boxes
+
+    def _unshown(self, box: RouteDecision, script: str) -> bool:
+        """No other box of the image has a plausible reading of `script`, and another script
+        shows unmistakably in `shown_boxes` boxes (_shown_scripts): a lone line of a script the
+        rest of the image does not read is more likely invented ('ไว้ไฮทบ์' read by tha at 0.79
+        from an Italian chalkboard's 'Menú')."""
+        own = int(any(self._plausible_in(r, script) for r in box.readings))
+        return self._readable.get(script, 0) - own == 0 and self._busy(script) >= self.rules.shown_boxes
+
+    def _plausible_in(self, r: Reading, script: str) -> bool:
+        return (r.engine == "tesseract" and r.verdict is not None and r.verdict.ok
+                and self._route_of(r.lang).script == script)
+
+    def _readable_scripts(self, decisions: list[RouteDecision]) -> dict[str, int]:
+        """Per routed script, how many boxes have a plausible Tesseract reading of it."""
+        out: dict[str, int] = {}
+        for d in decisions:
+            for script in {self._route_of(r.lang).script for r in d.readings
+                           if r.engine == "tesseract" and r.verdict is not None and r.verdict.ok}:
+                out[script] = out.get(script, 0) + 1
+        return out
 
     def _rapid_shown_elsewhere(self, rapid: Reading) -> bool:
         """A RapidOCR reading from `shown_rapid` up whose letters (2 or more) are all Latin, or all

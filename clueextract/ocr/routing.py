@@ -74,6 +74,8 @@ class RoutingRules:
     shown_boxes: int = 2               # a strong reading of a script that this many other boxes show strongly ...
     shown_support: float = 0.5         # ... is at least this likely, whatever the classifier says of its crop
     shown_rapid: float = 0.8           # a RapidOCR reading this confident, all in a script shown so, weighs shown_support
+    unshown_cap: float = 0.3           # a script no other box reads plausibly, where another shows in shown_boxes boxes, ...
+    unshown_sure: float = 0.7          # ... is at most this likely unless the classifier gives it this much
     plausibility: plausible.PlausibilityRules = field(default_factory=plausible.PlausibilityRules)
 
     def to_json(self) -> dict:
