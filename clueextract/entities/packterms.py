@@ -222,7 +222,7 @@ class PackTermMatcher:
             form = c.extra.get("matched", "")
             if c.kind != "legal_form" or not c.countries or len(form) > SHORT_FORM or "." in form:
                 continue
-            if shown.isdisjoint(self.languages.get(c.extra.get("pack"), ())):
+            if shown.isdisjoint(self.languages.get(str(c.extra.get("pack", "")), ())):
                 c.extra["set_aside"] = {
                     "phrase": form,
                     "reason": f"'{form}' is short and the item shows no text in the language of pack "
