@@ -2,7 +2,8 @@
 against the same router with the original 21 packs and against the router of an earlier commit
 (one recognition per pack script per box), side by side in one run.
 
-    python benchmarks/bench_ocr_real.py [--images DIR_OR_MANIFEST] [--base COMMIT] [--rounds 2]
+    python benchmarks/bench_ocr_real.py [--images DIR_OR_MANIFEST] [--base COMMIT] [--base-packs 21|all]
+                                        [--part check|tune|all] [--rounds 2]
 
 Each configuration runs in its own process over the same images (models loaded once, the
 first image read twice so loading is not timed); rounds alternate the configurations
@@ -57,7 +58,7 @@ def images(where: Path, part: str = "all") -> list[str]:
         for r in rows:
             if r.get("kind", "image") != "image" or (part != "all" and r.get("split") != part):
                 continue
-            loc = r.get("location", "repo")
+            loc = r.get("where", "repo")
             p = (ROOT.parent / "shared" / "realdev" / r["file"]) if loc == "shared" else base / r["file"]
             if p.is_file():
                 paths.append(str(p))
@@ -82,6 +83,9 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--part", choices=("all", "tune", "check"), default="check",
                     help="which part of eval/real (targets are stated on the check part)")
+    ap.add_argument("--base-packs", choices=("21", "all"), default="21",
+                    help="the packs the earlier commit's router runs with: the original 21, or every pack of "
+                         "that commit (to compare two script-first routers with every pack)")
     args = ap.parse_args()
     paths = images(args.images, args.part)
     if not paths:
@@ -92,7 +96,10 @@ def main() -> None:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base), args.base], check=True,
                        capture_output=True)
         try:
-            configs = {f"router at {args.base}, 21 packs": (base, ",".join(ORIGINAL_PACKS)),
+            base_every = ",".join(sorted(p.stem for p in (base / "language_packs").glob("*.yaml")))
+            configs = {(f"router at {args.base}, 21 packs" if args.base_packs == "21" else
+                        f"router at {args.base}, all {base_every.count(',') + 1} packs"):
+                       (base, ",".join(ORIGINAL_PACKS) if args.base_packs == "21" else base_every),
                        "script-first router, 21 packs": (ROOT, ",".join(ORIGINAL_PACKS)),
                        f"script-first router, all {every.count(',') + 1} packs": (ROOT, every)}
             times: dict[str, list[float]] = {k: [] for k in configs}

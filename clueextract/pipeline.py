@@ -158,8 +158,9 @@ STAGES: tuple[Stage, ...] = (
     # image RapidOCR's chosen line takes vie's tone letters where only letters it cannot write differ;
     # 6: a strong reading of a script other boxes show strongly, or a confident RapidOCR one of a script
     # other boxes show unmistakably, weighs at least shown_support; 7: a script no other box reads
-    # plausibly, where another shows in shown_boxes boxes, is at most unshown_cap likely
-    Stage("ocr", ("image", "video"), ("ocr_text", "script"), OcrSettings, "7",
+    # plausibly, where another shows in shown_boxes boxes, is at most unshown_cap likely; 8: no Tesseract
+    # reading beside a confident line of Latin words where no routed script reaches latin_skip
+    Stage("ocr", ("image", "video"), ("ocr_text", "script"), OcrSettings, "8",
           "text lines of the image or of a video's selected frames; each line goes to the text stage at once; "
           "a box in a script no pack reads is a `script` clue"),
     Stage("speech", ("video", "audio"), ("speech_segment", "spoken_language"), SpeechSettings, "1",
