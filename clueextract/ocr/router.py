@@ -37,10 +37,10 @@ won: a recognition per pack script for each box, and a script model's invented t
    show unmistakably (the classifier, trained on rendered fonts, called a Tokyo shop sign's
    'ソフマップ' Hebrew at 0.76 among a dozen certain Han and kana lines); a Tesseract reading of a
    script no other box reads plausibly, where `shown_boxes` boxes show another script
-   unmistakably, is at most `unshown_cap` likely unless the classifier gives it `unshown_sure`. A Cyrillic, Greek or Armenian
-   reading made of Latin look-alikes ("ЕСР 45", "ТЕЕЕМОВК") where RapidOCR read Latin gives its
-   probability to RapidOCR's reading, unless another box shows that script in letters no Latin
-   one looks like. The best score from `min_score` up is kept; below it the box is dropped.
+   unmistakably, is at most `unshown_cap` likely unless the classifier gives it `unshown_sure`.
+   A Cyrillic, Greek or Armenian reading made of Latin look-alikes ("ЕСР 45", "ТЕЕЕМОВК") where
+   RapidOCR read Latin gives its probability to RapidOCR's reading, unless another box shows
+   that script in letters no Latin one looks like. The best score from `min_score` up is kept; below it the box is dropped.
    In a Vietnamese image, a RapidOCR reading that wins takes vie's tone letters where the two
    differ only in letters RapidOCR's dictionary cannot write ('Bánh gao' -> 'Bánh gạo'; _complete).
 5. A box in a script that no active pack reads (Kannada with no kn pack, Tibetan) is not read

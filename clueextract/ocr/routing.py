@@ -53,9 +53,9 @@ class RoutingRules:
     confident_floor: float = 0.35      # ... weighs at least this, unless one other script is dominant:
     confident_skip: float = 0.2        # ... and is read by no Tesseract spec whose script is less likely than this
     dominant: float = 0.5              # a script RapidOCR cannot read with this probability
-    latin_skip: float = 0.5            # a confident all-Latin RapidOCR line: no Tesseract below this routed probability ...
-    latin_skip_lookalike: float = 0.3  # ... nor where Cyrillic, Greek or Armenian reach this, nor Viet its viet_skip
-    latin_skip_viet: float = 0.2
+    latin_skip: float = 0.5            # a confident line of Latin words: no Tesseract below this routed probability,
+    latin_skip_lookalike: float = 0.3  # ... unless Cyrillic, Greek or Armenian reach this
+    latin_skip_viet: float = 0.2       # ... or Viet this (router._plain_latin)
     viet_in_rapid: float = 0.5         # share of the Viet class RapidOCR's reading may claim (it drops tone letters)
     context_weight: float = 3.0        # how much the image's other boxes' scripts raise a box's (see _context)
     greek_rapid: float = 0.8           # a RapidOCR reading this confident with a Greek-only letter ...
