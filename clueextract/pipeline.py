@@ -174,8 +174,8 @@ STAGES: tuple[Stage, ...] = (
            # 7: a postal code needs its place on the same line, near it; 8: short lines' language read together;
            # 9: 'KM' is Bosnian marks only with cents; 10: a shared place name narrowed by the postcode beside it;
            # 11: a short line repeated by a video's frames joins once; 12: ... no parent line, the box around theirs;
-           # 13: a short undotted legal form of a language the item does not show is set aside
-           "licence_plate"), TextSettings, "13",
+           # 13: a short undotted legal form of a language the item does not show is set aside; 14: Saudi plates
+           "licence_plate"), TextSettings, "14",
           "clues read from each text clue as it is produced, then once per item (finish_item)"),
 )
 

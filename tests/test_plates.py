@@ -44,6 +44,7 @@ def only(clues: list[Clue]) -> Clue:
     ("T827 NMJ", "GB", None),                # prefix style (eval/real's tuning part: an Arriva bus)
     ("34 ABC 123", "TR", "TR-34"),
     ("1234 BCD", "ES", None),
+    ("8443 VAR", "SA", None),               # a vowel: Saudi only (eval/real's tuning part: a Saudi front plate)
     ("AB-123-CD", "FR", None),
     ("005AAA01", "KZ", "KZ-71"),
     ("RK-867AI", "SK", "SK-ZI"),
@@ -119,6 +120,15 @@ def test_shared_layouts_split_their_weight():
     assert top(c) == "NO" and sum(v.weight for v in c.countries) <= 0.9 + 1e-9 and len(c.countries) >= 2
     pl = only(find_plates([box("WA56660", (235, 309, 315, 335))]))
     assert top(pl) == "PL" and pl.extra["region_name"] == "Warszawa"
+
+
+def test_a_saudi_latin_line_that_spain_writes_too_splits_its_weight():
+    """eval/real's tuning part: a Saudi plate's Latin line '8928 VBD' (the Arabic line above it was
+    not read) ranked Spain first at 1.00; three consonants after four digits are both layouts."""
+    c = only(find_plates([box("8928 VBD", (254, 258, 342, 302))]))
+    weights = {v.country: v.weight for v in c.countries}
+    assert set(weights) == {"ES", "SA"} and sum(weights.values()) <= 0.9 + 1e-9
+    assert weights["SA"] >= 0.3, weights
 
 
 def test_plate_through_the_real_extractor_finish_item():
