@@ -121,6 +121,14 @@ class Clue:
                    extra=json.loads(row["extra_json"]) if row["extra_json"] else {}, clue_id=row["clue_id"],
                    derived_from=row["derived_from"])
 
+    def set_aside(self, reason: str, phrase: Optional[str] = None) -> None:
+        """Keep the clue but take back its votes: they move to `extra.set_aside` with the reason
+        (and the phrase that caused it), which the evidence model and the summaries list as
+        discounted ("twinned with", a Japanese item's kanji, a short legal form of another language)."""
+        aside: dict[str, Any] = {"phrase": phrase} if phrase is not None else {}
+        self.extra["set_aside"] = {**aside, "reason": reason, "votes": [v.to_json() for v in self.countries]}
+        self.countries = []
+
     def to_json(self) -> dict[str, Any]:
         """The clue's fields as the published clue record carries them (export/published.py adds
         the record type, item id and versions)."""

@@ -56,9 +56,5 @@ def set_aside_foreign(text: str, clues: Iterable[Clue]) -> None:
         for ts, te in triggers:
             if te <= span[0] and not breaks.search(text, te, span[0]):
                 phrase = text[ts:te]
-                c.extra["set_aside"] = {
-                    "phrase": phrase,
-                    "reason": f"follows '{phrase}': names a place elsewhere, not where the text stands",
-                    "votes": [v.to_json() for v in c.countries]}
-                c.countries = []
+                c.set_aside(f"follows '{phrase}': names a place elsewhere, not where the text stands", phrase)
                 break

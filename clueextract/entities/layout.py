@@ -114,12 +114,8 @@ def _next_below(line: _Line, lines: list[_Line], r: LayoutRules) -> Optional[_Li
 
 
 def _set_aside(c: Clue, phrase: str) -> None:
-    c.extra["set_aside"] = {
-        "phrase": phrase,
-        "reason": f"on the line after '{phrase}' on the same sign: names a place elsewhere, "
-                  f"not where the text stands",
-        "votes": [v.to_json() for v in c.countries]}
-    c.countries = []
+    c.set_aside(f"on the line after '{phrase}' on the same sign: names a place elsewhere, not where the text stands",
+                phrase)
 
 
 def _only_names(line: _Line) -> bool:

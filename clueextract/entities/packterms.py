@@ -223,13 +223,9 @@ class PackTermMatcher:
             if c.kind != "legal_form" or not c.countries or len(form) > SHORT_FORM or "." in form:
                 continue
             if shown.isdisjoint(self.languages.get(str(c.extra.get("pack", "")), ())):
-                c.extra["set_aside"] = {
-                    "phrase": form,
-                    "reason": f"'{form}' is short and the item shows no text in the language of pack "
-                              f"{c.extra.get('pack')} ({', '.join(sorted(shown))} shown): probably an "
-                              "abbreviation of another language, not a legal form",
-                    "votes": [v.to_json() for v in c.countries]}
-                c.countries = []
+                c.set_aside(f"'{form}' is short and the item shows no text in the language of pack "
+                            f"{c.extra.get('pack')} ({', '.join(sorted(shown))} shown): probably an "
+                            "abbreviation of another language, not a legal form", form)
 
     def find(self, text: str, ctx: TextContext) -> list[Clue]:
         out = []

@@ -388,10 +388,7 @@ def set_aside_han_in_japanese_items(clues: list[Clue]) -> int:
     n = 0
     for c in clues:
         if c.kind == "text_language" and c.value == "zh" and c.countries:
-            c.extra["set_aside"] = {
-                "reason": "a Han line without kana in an item whose other lines are Japanese: "
-                          "most likely Japanese kanji, not Chinese",
-                "votes": [v.to_json() for v in c.countries]}
-            c.countries = []
+            c.set_aside("a Han line without kana in an item whose other lines are Japanese: "
+                        "most likely Japanese kanji, not Chinese")
             n += 1
     return n
