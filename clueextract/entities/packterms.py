@@ -207,9 +207,9 @@ class PackTermMatcher:
     """address_term / legal_form / dialect_marker clues from the active packs."""
 
     def __init__(self, packs: Iterable[Pack]):
-        terms = pack_terms(packs)
-        self.terms = TermMatcher(terms)
-        self.languages = {t.pack: t.languages for t in terms}
+        packs = list(packs)
+        self.terms = TermMatcher(pack_terms(packs))
+        self.languages = {p.code: _pack_languages(p) for p in packs}
 
     def set_aside_out_of_language(self, clues: list[Clue], min_confidence: float) -> None:
         """Set aside the votes of short undotted legal forms ("SL") of a pack whose language no

@@ -40,7 +40,8 @@ won: a recognition per pack script for each box, and a script model's invented t
    unmistakably, is at most `unshown_cap` likely unless the classifier gives it `unshown_sure`.
    A Cyrillic, Greek or Armenian reading made of Latin look-alikes ("ЕСР 45", "ТЕЕЕМОВК") where
    RapidOCR read Latin gives its probability to RapidOCR's reading, unless another box shows
-   that script in letters no Latin one looks like. The best score from `min_score` up is kept; below it the box is dropped.
+   that script in letters no Latin one looks like. The best score from `min_score` up is kept;
+   below it the box is dropped.
    In a Vietnamese image, a RapidOCR reading that wins takes vie's tone letters where the two
    differ only in letters RapidOCR's dictionary cannot write ('Bánh gao' -> 'Bánh gạo'; _complete).
 5. A box in a script that no active pack reads (Kannada with no kn pack, Tibetan) is not read
@@ -563,19 +564,19 @@ class RoutedOcr:
         shows unmistakably in `shown_boxes` boxes (_shown_scripts): a lone line of a script the
         rest of the image does not read is more likely invented ('ไว้ไฮทบ์' read by tha at 0.79
         from an Italian chalkboard's 'Menú')."""
-        own = int(any(self._plausible_in(r, script) for r in box.readings))
+        own = int(script in self._plausible_scripts(box))
         return self._readable.get(script, 0) - own == 0 and self._busy(script) >= self.rules.shown_boxes
 
-    def _plausible_in(self, r: Reading, script: str) -> bool:
-        return (r.engine == "tesseract" and r.verdict is not None and r.verdict.ok
-                and self._route_of(r.lang).script == script)
+    def _plausible_scripts(self, d: RouteDecision) -> set[str]:
+        """The routed scripts a box has a plausible Tesseract reading of."""
+        return {self._route_of(r.lang).script for r in d.readings
+                if r.engine == "tesseract" and r.verdict is not None and r.verdict.ok}
 
     def _readable_scripts(self, decisions: list[RouteDecision]) -> dict[str, int]:
         """Per routed script, how many boxes have a plausible Tesseract reading of it."""
         out: dict[str, int] = {}
         for d in decisions:
-            for script in {self._route_of(r.lang).script for r in d.readings
-                           if r.engine == "tesseract" and r.verdict is not None and r.verdict.ok}:
+            for script in self._plausible_scripts(d):
                 out[script] = out.get(script, 0) + 1
         return out
 
